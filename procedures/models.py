@@ -1,0 +1,203 @@
+"""Procedure pages, their structured sections, and the organisation's site details."""
+
+import datetime
+import re
+
+from django.core.cache import cache
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
+
+from .markdown import markdown_to_html
+from .sections import SECTION_CHOICES, SECTION_HEADING, SECTION_POSITION
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens, e.g. si-joint-fusion."
+)
+
+
+def tel_url(phone):
+    """A tap-to-call `tel:` URL for a phone number as people write it: '(612) 555-0100' -> 'tel:+16125550100'."""
+    digits = re.sub(r"\D", "", phone or "")
+    if not digits:
+        return ""
+    if phone.strip().startswith("+"):
+        return f"tel:+{digits}"
+    if len(digits) == 10:  # a US number without its country code
+        return f"tel:+1{digits}"
+    return f"tel:{digits}"
+
+
+def normalise_markdown(text):
+    """Browsers submit textareas with CRLF; files use LF. Store one form so edits compare equal."""
+    return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n")).strip()
+
+
+class ProcedureQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Procedure.Status.PUBLISHED)
+
+    def review_overdue(self, *, today=None):
+        return self.filter(next_review_due__lt=today or datetime.date.today())
+
+    def review_due_within(self, days, *, today=None):
+        today = today or datetime.date.today()
+        return self.filter(next_review_due__gte=today, next_review_due__lte=today + datetime.timedelta(days=days))
+
+
+class Procedure(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class Type(models.TextChoices):
+        THERAPEUTIC = "therapeutic", "Therapeutic (for example an injection)"
+        SURGICAL = "surgical", "Surgical"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    procedure_type = models.CharField(max_length=12, choices=Type.choices, default=Type.THERAPEUTIC)
+    summary = models.TextField(max_length=300, help_text="One or two plain sentences. Also the search-result text.")
+    also_called = models.JSONField(default=list, blank=True, help_text="Other names patients may know it by.")
+    duration = models.CharField("how long it takes", max_length=200)
+    anaesthetic = models.CharField("anesthetic", max_length=200)
+    same_day = models.CharField("going home", max_length=200)
+    recovery_time = models.CharField("typical recovery", max_length=200)
+    reviewed_by = models.CharField(max_length=200)
+    last_reviewed = models.DateField()
+    next_review_due = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Hash of the content as it was last loaded from (or exported to) its file; content.py compares
+    # it with the record now to tell a staff edit from an untouched record.
+    loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    history = HistoricalRecords()
+    objects = ProcedureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("procedures:detail", kwargs={"slug": self.slug})
+
+    NAVIGATION_CACHE_KEY = "procedure-navigation"
+
+    @classmethod
+    def navigation(cls):
+        """Title and URL of each published procedure, for the menu on every page (cached)."""
+        items = cache.get(cls.NAVIGATION_CACHE_KEY)
+        if items is None:
+            items = [
+                {"title": procedure.title, "url": procedure.get_absolute_url()}
+                for procedure in cls.objects.published().order_by("procedure_type", "title").only("title", "slug")
+            ]
+            cache.set(cls.NAVIGATION_CACHE_KEY, items, None)
+        return items
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def review_overdue(self):
+        return self.next_review_due < datetime.date.today()
+
+    @property
+    def key_facts(self):
+        return [
+            ("How long it takes", self.duration),
+            ("Anesthetic", self.anaesthetic),
+            ("Going home", self.same_day),
+            ("Typical recovery", self.recovery_time),
+        ]
+
+
+class Section(models.Model):
+    procedure = models.ForeignKey(Procedure, related_name="sections", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20, choices=SECTION_CHOICES)
+    # Derived from kind so the database can order sections; never edited by hand.
+    position = models.PositiveSmallIntegerField(editable=False, default=0)
+    body = MarkdownxField(help_text="Markdown. Use ### for sub-headings.")
+    body_html = models.TextField(editable=False, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "kind"], name="one_section_of_each_kind")]
+
+    def __str__(self):
+        return f"{self.procedure}: {self.heading}"
+
+    @property
+    def heading(self):
+        return SECTION_HEADING.get(self.kind, self.kind)
+
+    @property
+    def anchor(self):
+        return self.kind.replace("_", "-")
+
+    def save(self, *args, **kwargs):
+        self.position = SECTION_POSITION[self.kind]
+        self.body = normalise_markdown(self.body)
+        self.body_html = markdown_to_html(self.body)
+        super().save(*args, **kwargs)
+
+
+class SiteDetails(models.Model):
+    """The organisation behind the site: one row, shown on every page."""
+
+    CACHE_KEY = "site-details"
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=40)
+    email = models.EmailField(blank=True)
+    opening_hours = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    disclaimer = MarkdownxField()
+    disclaimer_html = models.TextField(editable=False, blank=True)
+    urgent_care = MarkdownxField("urgent-care guidance")
+    urgent_care_html = models.TextField(editable=False, blank=True)
+    languages = MarkdownxField("other formats and languages", blank=True)
+    languages_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "site details"
+        verbose_name_plural = "site details"
+
+    def __str__(self):
+        return self.name or "Site details"
+
+    @property
+    def phone_url(self):
+        return tel_url(self.phone)
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # there is only ever one
+        for field in ("disclaimer", "urgent_care", "languages"):
+            setattr(self, field, normalise_markdown(getattr(self, field)))
+            setattr(self, f"{field}_html", markdown_to_html(getattr(self, field)))
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def current(cls):
+        """The site details, from the cache when it has them; an empty record before content is loaded."""
+        details = cache.get(cls.CACHE_KEY)
+        if details is None:
+            details = cls.objects.filter(pk=1).first() or cls()
+            if details.pk:
+                cache.set(cls.CACHE_KEY, details, None)
+        return details
