@@ -225,7 +225,7 @@ def _value_node(node, key):
 def _sections_parse(path, lines, *, body_start, check):
     """Split the body on `## ` headings into {section kind: Markdown}, checking each section's Markdown."""
     sections, current, current_start, heading_line = {}, None, None, {}
-    in_fence = False
+    in_fence, skipping, reported_preamble = False, False, False
     bodies = {}
     for index in range(body_start, len(lines)):
         line, number = lines[index], index + 1
@@ -237,23 +237,23 @@ def _sections_parse(path, lines, *, body_start, check):
             if kind is None:
                 known = "; ".join(kind.heading for kind in SECTION_KINDS)
                 check.error(None, f"Unknown section heading \u201c{heading.group(1)}\u201d. Use one of: {known}.", number)
-                current = None
+                current, skipping = None, True
                 continue
             if kind in bodies:
                 check.error(None, f"The section \u201c{SECTION_HEADING[kind]}\u201d appears twice "
                             f"(first on line {heading_line[kind]}).", number)
-                current = None
+                current, skipping = None, True
                 continue
-            current, current_start, heading_line[kind] = kind, number + 1, number
+            current, current_start, heading_line[kind], skipping = kind, number + 1, number, False
             bodies[kind] = (current_start, [])
             continue
         if current is None:
-            if line.strip() and not heading:
-                if not in_fence and re.match(r"^#\s", line):
-                    check.error(None, "A level-1 heading (# ) is not allowed: the page title is the only h1.", number)
-                elif not bodies:
-                    check.error(None, "Text before the first `## ` section heading. Start the body with `## Overview`.",
-                                number)
+            if not in_fence and re.match(r"^#\s", line):
+                check.error(None, "A level-1 heading (# ) is not allowed: the page title is the only h1.", number)
+            elif line.strip() and not skipping and not reported_preamble:
+                check.error(None, "Text before the first `## ` section heading. Start the body with `## Overview`.",
+                            number)
+                reported_preamble = True
             continue
         bodies[current][1].append(line)
 
@@ -269,7 +269,7 @@ def _sections_parse(path, lines, *, body_start, check):
         sections[kind] = body
     for kind in REQUIRED_SECTION_KINDS:
         if kind not in bodies:
-            check.error(None, f"The page has no \u201c{SECTION_HEADING[kind]}\u201d section; it is required.", body_start)
+            check.error(None, f"The page has no \u201c{SECTION_HEADING[kind]}\u201d section; it is required.", body_start + 1)
     return sections
 
 

@@ -1,0 +1,29 @@
+"""Patients often have low health literacy: every section must read at US grade 8 or lower."""
+
+import re
+
+import pytest
+import textstat
+
+from procedures.content import content_parse
+from django.conf import settings
+
+MAX_GRADE = 8.0
+
+
+def plain_text(markdown):
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"^[#>\-*\d.\s]+", "", text, flags=re.M).replace("*", "")
+
+
+def sections():
+    for document in content_parse(settings.CONTENT_DIR)["procedures"]:
+        for kind, body in document.state["sections"].items():
+            yield pytest.param(body, id=f"{document.key}:{kind}")
+
+
+@pytest.mark.parametrize("body", list(sections()))
+def test_each_section_reads_at_grade_8_or_lower(body):
+    grade = textstat.flesch_kincaid_grade(plain_text(body))
+    assert grade <= MAX_GRADE, f"grade {grade:.1f}"

@@ -1,0 +1,116 @@
+"""Every public page type: what a patient gets, and the status code."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import User
+
+from procedures.models import Procedure
+from procedures.sections import SECTION_KINDS
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, f"{url} answered {response.status_code}"
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def assert_shared_layout(soup):
+    """What every page has: language, one h1, landmarks, skip link and the tap-to-call number."""
+    assert soup.html["lang"] == "en-US"
+    assert len(soup.find_all("h1")) == 1
+    assert soup.find("main", id="main") and soup.find("header") and soup.find("footer") and soup.find("nav")
+    skip = soup.find("a", class_="skip-link")
+    assert skip["href"] == "#main"
+    phone = soup.select_one(".site-header a[href^='tel:']")
+    assert phone and phone["href"] == "tel:+16125550142", "the phone number sits in the header of every page"
+
+
+def test_home_page_explains_the_joints_and_both_procedures(client, loaded):
+    soup = page(client, "/")
+    assert_shared_layout(soup)
+    text = soup.get_text(" ")
+    assert "sacrum" in text and "pelvis" in text
+    links = {a["href"] for a in soup.select(".cards a")}
+    assert links == {"/procedures/si-joint-injection/", "/procedures/si-joint-fusion/"}
+    assert "often tried first" in text
+    for procedure in Procedure.objects.all():
+        assert procedure.summary in text
+
+
+@pytest.mark.parametrize("slug", ["si-joint-injection", "si-joint-fusion"])
+def test_procedure_page_has_every_part_a_patient_needs(client, loaded, slug):
+    procedure = Procedure.objects.get(slug=slug)
+    soup = page(client, f"/procedures/{slug}/")
+    assert_shared_layout(soup)
+    assert soup.h1.get_text(strip=True) == procedure.title
+    assert procedure.summary in soup.select_one(".lead").get_text()
+    facts = soup.select_one(".key-facts").get_text(" ")
+    for value in (procedure.duration, procedure.recovery_time, procedure.same_day):
+        assert value in facts
+    headings = [h.get_text(strip=True) for h in soup.select(".procedure__section > h2")]
+    assert headings == [kind.heading for kind in SECTION_KINDS]
+    toc = [a["href"] for a in soup.select(".toc a")]
+    assert toc == [f"#{kind.key.replace('_', '-')}" for kind in SECTION_KINDS]
+    for anchor in toc:
+        assert soup.find(id=anchor[1:]), f"the on-this-page link {anchor} goes nowhere"
+    info = soup.select_one(".page-info").get_text(" ")
+    assert "Last reviewed" in info and procedure.last_reviewed.strftime("%Y-%m-%d") in str(soup.select_one(".page-info"))
+    assert "Next review due" in info and procedure.reviewed_by in info
+    assert "not medical advice" in soup.select_one(".disclaimer").get_text().lower() or soup.select_one(".disclaimer")
+    assert soup.select_one("link[rel=canonical]")["href"].endswith(f"/procedures/{slug}/")
+    assert soup.find("meta", attrs={"name": "description"})["content"] == procedure.summary
+    assert not soup.find("script", src=True), "a procedure page needs no JavaScript"
+
+
+def test_unknown_procedure_is_a_helpful_404(client, loaded):
+    soup = page(client, "/procedures/knee-replacement/", status=404)
+    assert soup.h1.get_text(strip=True) == "Page not found"
+    assert soup.select_one("main a[href='/']")
+    assert soup.select_one("main a[href^='tel:']")
+
+
+def test_unpublished_procedure_is_404_for_the_public(client, loaded):
+    Procedure.objects.filter(slug="si-joint-fusion").update(status=Procedure.Status.DRAFT)
+    page(client, "/procedures/si-joint-fusion/", status=404)
+    home = page(client, "/")
+    assert "/procedures/si-joint-fusion/" not in str(home), "drafts are not linked from the home page or menu"
+
+
+def test_staff_see_a_draft_with_a_banner(client, loaded):
+    Procedure.objects.filter(slug="si-joint-fusion").update(status=Procedure.Status.DRAFT)
+    staff = User.objects.create_user("editor", password="x", is_staff=True)
+    client.force_login(staff)
+    soup = page(client, "/procedures/si-joint-fusion/")
+    assert "Draft preview" in soup.select_one(".draft-banner").get_text()
+    published = page(client, "/procedures/si-joint-injection/")
+    assert not published.select_one(".draft-banner")
+
+
+def test_server_error_page_is_in_the_site_look(client, loaded):
+    from django.test import RequestFactory
+
+    from procedures.views import server_error
+
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.h1.get_text(strip=True) == "Sorry, something went wrong"
+    assert soup.select_one("a[href='tel:+16125550142']")
+
+
+def test_stored_html_is_served_without_parsing_markdown(client, loaded, monkeypatch):
+    import procedures.markdown
+
+    def fail(*args, **kwargs):
+        raise AssertionError("Markdown was parsed during a request")
+
+    monkeypatch.setattr(procedures.markdown.python_markdown, "markdown", fail)
+    page(client, "/procedures/si-joint-injection/")
+    page(client, "/")
+
+
+def test_pages_work_before_any_content_is_loaded(client, db):
+    page(client, "/")
+    page(client, "/procedures/si-joint-fusion/", status=404)
