@@ -22,7 +22,7 @@ import yaml
 from django.db import transaction
 
 from .markdown import markdown_problems
-from .models import Procedure, Section, SiteDetails, normalise_markdown
+from .models import WEEKDAYS, Clinic, OpeningHours, Procedure, Section, SiteDetails, normalise_markdown
 from .sections import REQUIRED_SECTION_KINDS, SECTION_HEADING, SECTION_KINDS, section_kind_for_heading
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -308,6 +308,126 @@ def site_parse(path):
     return Document(path=path, key="site", state=state, lines=check.lines)
 
 
+CLINIC_KEYS = {
+    "name", "slug", "address", "city", "state", "zip", "latitude", "longitude", "phone", "email", "hours",
+    "telemedicine", "step_free_access", "access_notes", "accepting_new_patients", "procedures",
+}
+_PERIOD = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def clinics_parse(path, *, procedure_slugs):
+    """Parse clinics.yaml into one Document per clinic, or raise ContentInvalid listing every problem."""
+    from .finder import zip_centre
+
+    path = Path(path)
+    if not path.exists():
+        return []
+    try:
+        node, data = _load_yaml(path.read_text(encoding="utf-8"), path)
+    except ContentError as error:
+        raise ContentInvalid([error]) from None
+    if data is None:
+        return []
+    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
+        raise ContentInvalid([ContentError(path, 1, "The file must be a list of clinics, each starting with `- name:`.")])
+    errors, documents, seen = [], [], {}
+    for item_node, item in zip(node.value, data):
+        first_line = item_node.start_mark.line + 1
+        if not isinstance(item, dict):
+            errors.append(ContentError(path, first_line, "Each clinic must be a set of `key: value` lines."))
+            continue
+        check = _Checker(path, _key_lines(item_node, 0), default_line=first_line)
+        check.unknown_keys(item, CLINIC_KEYS)
+        state = {
+            "name": check.text(item, "name", max_length=200),
+            "slug": check.slug(item),
+            "address": check.text(item, "address", max_length=200),
+            "city": check.text(item, "city", max_length=100),
+            "state": check.text(item, "state", max_length=2).upper(),
+            "zip": check.text(item, "zip", max_length=5),
+            "phone": check.text(item, "phone", max_length=40),
+            "email": check.text(item, "email", required=False, max_length=254),
+            "telemedicine": check.boolean(item, "telemedicine", False),
+            "step_free_access": check.boolean(item, "step_free_access", True),
+            "access_notes": check.text(item, "access_notes", required=False, max_length=300),
+            "accepting_new_patients": check.boolean(item, "accepting_new_patients", True),
+        }
+        if isinstance(item.get("zip"), int):
+            check.error("zip", "Put the ZIP code in quotes (\"02114\"), or a leading zero is lost.")
+        centre = zip_centre(state["zip"]) if re.fullmatch(r"\d{5}", state["zip"]) else None
+        if state["zip"] and centre is None:
+            check.error("zip", f"`zip` {state['zip']!r} is not a US ZIP code we know.")
+        elif centre and centre[3] != state["state"]:
+            check.error("state", f"ZIP code {state['zip']} is in {centre[3]}, not {state['state']}.")
+        state["timezone"] = (centre[4] if centre else "") or "America/Chicago"
+        state["latitude"], state["longitude"] = _clinic_point(item, centre, check)
+        if state["phone"] and len(re.sub(r"\D", "", state["phone"])) != 10:
+            check.error("phone", f"`phone` {state['phone']!r} must be a 10-digit US number, like (612) 555-0123.")
+        offered = item.get("procedures") or []
+        if not isinstance(offered, list) or not all(isinstance(slug, str) for slug in offered):
+            check.error("procedures", "`procedures` must be a list of procedure slugs.")
+            offered = []
+        for slug in offered:
+            if slug not in procedure_slugs:
+                check.error("procedures", f"`procedures` names {slug!r}, which is not a procedure page "
+                                          f"(known: {', '.join(sorted(procedure_slugs))}).")
+        state["procedures"] = sorted(set(offered))
+        state["hours"] = _hours_parse(item.get("hours"), check)
+        state["listed"] = True
+        if state["slug"] in seen:
+            check.error("slug", f"The slug {state['slug']!r} is already used by the clinic on line {seen[state['slug']]}.")
+        seen.setdefault(state["slug"], check.lines.get("slug", first_line))
+        errors += check.errors
+        documents.append(Document(path=path, key=state["slug"], state=state, lines=check.lines))
+    if errors:
+        raise ContentInvalid(errors)
+    return documents
+
+
+def _clinic_point(item, centre, check):
+    latitude, longitude = item.get("latitude"), item.get("longitude")
+    if latitude is None and longitude is None:
+        if centre and centre[0] is not None:
+            return round(centre[0], 6), round(centre[1], 6)
+        if centre:
+            check.error("zip", "This ZIP code has no centre point; give `latitude` and `longitude`.")
+        return 0.0, 0.0
+    valid = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (latitude, longitude))
+    if not valid or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        check.error("latitude", "`latitude` and `longitude` must both be numbers, like 44.8735 and -93.3346.")
+        return 0.0, 0.0
+    return round(float(latitude), 6), round(float(longitude), 6)
+
+
+def _hours_parse(hours, check):
+    """{"monday": "08:00-12:00, 13:00-17:00", ...} -> {"monday": [["08:00", "12:00"], ...]}; closed -> []."""
+    if not isinstance(hours, dict):
+        check.error("hours", "`hours` must list each day, monday to sunday, as \"08:00-17:00\" or closed.")
+        return {}
+    parsed = {}
+    for day in WEEKDAYS:
+        value = hours.get(day)
+        if value is None:
+            check.error("hours", f"`hours` has no {day}; write `{day}: closed` if the clinic is closed.")
+            continue
+        if str(value).strip().casefold() == "closed":
+            parsed[day] = []
+            continue
+        periods = []
+        for part in str(value).split(","):
+            match = _PERIOD.match(part.strip())
+            if not match or part.strip()[:5] >= part.strip()[6:]:
+                check.error("hours", f"`{day}: {value}` must be times like 08:00-17:00 (24-hour clock, "
+                                     "closing after opening), separated by commas, or closed.")
+                break
+            periods.append([part.strip()[:5], part.strip()[6:]])
+        parsed[day] = sorted(periods)
+    for day in hours:
+        if day not in WEEKDAYS:
+            check.error("hours", f"`hours` has an unknown day {day!r}; use monday to sunday.")
+    return parsed
+
+
 # --- The state of records, in the same shape as a parsed file --------------------------------------
 
 
@@ -329,6 +449,22 @@ def procedure_state(procedure):
         "last_reviewed": _iso(procedure.last_reviewed),
         "next_review_due": _iso(procedure.next_review_due),
         "sections": {section.kind: normalise_markdown(section.body) for section in procedure.sections.all()},
+    }
+
+
+def clinic_state(clinic):
+    hours = {day: [] for day in WEEKDAYS}
+    for period in clinic.opening_hours.all():
+        hours[WEEKDAYS[period.weekday]].append([f"{period.opens:%H:%M}", f"{period.closes:%H:%M}"])
+    return {
+        "name": clinic.name, "slug": clinic.slug, "address": clinic.address, "city": clinic.city,
+        "state": clinic.state, "zip": clinic.zip_code, "phone": clinic.phone, "email": clinic.email or "",
+        "telemedicine": clinic.telemedicine, "step_free_access": clinic.step_free_access,
+        "access_notes": clinic.access_notes or "", "accepting_new_patients": clinic.accepting_new_patients,
+        "timezone": clinic.timezone, "latitude": round(clinic.latitude, 6), "longitude": round(clinic.longitude, 6),
+        "procedures": sorted(procedure.slug for procedure in clinic.procedures.all()),
+        "hours": {day: sorted(periods) for day, periods in hours.items()},
+        "listed": clinic.is_listed,
     }
 
 
@@ -391,9 +527,16 @@ def content_parse(content_dir):
             continue
         seen[document.key] = document
         procedures.append(document)
+    clinics = []
+    try:
+        # A clinic may name a page whose file was removed: that page is unpublished, not gone.
+        known = set(seen) | set(Procedure.objects.values_list("slug", flat=True))
+        clinics = clinics_parse(content_dir / "clinics.yaml", procedure_slugs=known)
+    except ContentInvalid as invalid:
+        errors += invalid.errors
     if errors:
         raise ContentInvalid(errors)
-    return {"site": site, "procedures": procedures}
+    return {"site": site, "procedures": procedures, "clinics": clinics}
 
 
 def content_load(content_dir, *, force=False):
@@ -405,6 +548,9 @@ def content_load(content_dir, *, force=False):
         for document in parsed["procedures"]:
             _procedure_sync(document, report=report, force=force)
         _procedures_unpublish_missing({document.key for document in parsed["procedures"]}, report=report)
+        for document in parsed["clinics"]:
+            _clinic_sync(document, report=report, force=force)
+        _clinics_unlist_missing({document.key for document in parsed["clinics"]}, report=report)
     return report
 
 
@@ -489,6 +635,46 @@ def _procedures_unpublish_missing(slugs, *, report):
         report.unpublished.append(procedure.slug)
 
 
+def _clinic_sync(document, *, report, force):
+    state = document.state
+    clinic = Clinic.objects.filter(slug=document.key).prefetch_related("opening_hours", "procedures").first()
+    name = f"clinic {document.key}"
+    if clinic is None:
+        clinic, action = Clinic(slug=document.key), "created"
+    else:
+        action = _decide(state_hash(clinic_state(clinic)), clinic.loaded_state_hash, document, force=force)
+    getattr(report, action).append(name)
+    if action == "unchanged" and clinic.loaded_state_hash != document.state_hash:
+        Clinic.objects.filter(pk=clinic.pk).update(loaded_state_hash=document.state_hash)
+    if action not in ("created", "updated"):
+        return
+    for field_name in ("name", "address", "city", "state", "phone", "email", "telemedicine", "step_free_access",
+                       "access_notes", "accepting_new_patients", "timezone", "latitude", "longitude"):
+        setattr(clinic, field_name, state[field_name])
+    clinic.zip_code = state["zip"]
+    clinic.is_listed = True
+    clinic.loaded_state_hash = document.state_hash
+    clinic._change_reason = CHANGE_REASON
+    clinic.save()
+    clinic.procedures.set(Procedure.objects.filter(slug__in=state["procedures"]))
+    if clinic_state(clinic)["hours"] != state["hours"]:
+        clinic.opening_hours.all().delete()
+        for day, periods in state["hours"].items():
+            for opens, closes in periods:
+                OpeningHours.objects.create(clinic=clinic, weekday=WEEKDAYS.index(day), opens=opens, closes=closes)
+
+
+def _clinics_unlist_missing(slugs, *, report):
+    """A clinic whose entry was removed leaves the finder but stays in the database with its history."""
+    for clinic in Clinic.objects.listed().exclude(slug__in=slugs).exclude(loaded_state_hash=""):
+        clinic.is_listed = False
+        clinic._change_reason = "Unlisted: its entry was removed from clinics.yaml"
+        clinic.save()
+        clinic.loaded_state_hash = state_hash(clinic_state(clinic))
+        Clinic.objects.filter(pk=clinic.pk).update(loaded_state_hash=clinic.loaded_state_hash)
+        report.unpublished.append(f"clinic {clinic.slug}")
+
+
 # --- Exporting ----------------------------------------------------------------------------------------
 
 
@@ -545,4 +731,39 @@ def content_export(content_dir):
             path.write_text(procedure_render_file(state), encoding="utf-8")
             Procedure.objects.filter(pk=procedure.pk).update(loaded_state_hash=state_hash(state))
             written.append(path)
+        clinics = []
+        for clinic in Clinic.objects.listed().prefetch_related("opening_hours", "procedures").order_by("pk"):
+            state = clinic_state(clinic)
+            clinics.append(clinic_render_entry(state))
+            Clinic.objects.filter(pk=clinic.pk).update(loaded_state_hash=state_hash(state))
+        if clinics:
+            path = content_dir / "clinics.yaml"
+            path.write_text(CLINICS_HEADER + _yaml_dump(clinics).replace("\n- ", "\n\n- "), encoding="utf-8")
+            written.append(path)
     return written
+
+
+CLINICS_HEADER = (
+    "# Demo data: the clinics, street addresses, phone numbers and e-mail addresses below are fictional.\n"
+    "# ZIP codes and towns are real, so the ZIP code finder can be tried.\n\n"
+)
+
+
+def clinic_render_entry(state):
+    """A clinic's state as its entry in clinics.yaml."""
+    entry = {key: state[key] for key in ("name", "slug", "address", "city", "state")}
+    entry["zip"] = state["zip"]
+    entry["latitude"], entry["longitude"] = state["latitude"], state["longitude"]
+    entry["phone"] = state["phone"]
+    if state["email"]:
+        entry["email"] = state["email"]
+    entry["hours"] = {
+        day: ", ".join(f"{opens}-{closes}" for opens, closes in state["hours"][day]) or "closed" for day in WEEKDAYS
+    }
+    for key in ("telemedicine", "step_free_access"):
+        entry[key] = state[key]
+    if state["access_notes"]:
+        entry["access_notes"] = state["access_notes"]
+    entry["accepting_new_patients"] = state["accepting_new_patients"]
+    entry["procedures"] = state["procedures"]
+    return entry

@@ -1,4 +1,4 @@
-"""Procedure pages, their structured sections, and the organisation's site details."""
+"""Procedure pages and their structured sections, the clinic directory, and the organisation's site details."""
 
 import datetime
 import re
@@ -38,6 +38,10 @@ def normalise_markdown(text):
 class ProcedureQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Procedure.Status.PUBLISHED)
+
+    def in_reading_order(self):
+        # Injections (therapeutic) before surgery: the order in which patients usually meet them.
+        return self.order_by("-procedure_type", "title")
 
     def review_overdue(self, *, today=None):
         return self.filter(next_review_due__lt=today or datetime.date.today())
@@ -95,8 +99,8 @@ class Procedure(models.Model):
         items = cache.get(cls.NAVIGATION_CACHE_KEY)
         if items is None:
             items = [
-                {"title": procedure.title, "url": procedure.get_absolute_url()}
-                for procedure in cls.objects.published().order_by("procedure_type", "title").only("title", "slug")
+                {"title": procedure.title, "slug": procedure.slug, "url": procedure.get_absolute_url()}
+                for procedure in cls.objects.published().in_reading_order().only("title", "slug")
             ]
             cache.set(cls.NAVIGATION_CACHE_KEY, items, None)
         return items
@@ -201,3 +205,114 @@ class SiteDetails(models.Model):
             if details.pk:
                 cache.set(cls.CACHE_KEY, details, None)
         return details
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class ClinicQuerySet(models.QuerySet):
+    def listed(self):
+        return self.filter(is_listed=True)
+
+    def offering(self, procedure_slug):
+        return self.filter(procedures__slug=procedure_slug, procedures__status=Procedure.Status.PUBLISHED)
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    address = models.CharField("street address", max_length=200)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2, help_text="Two-letter state code, e.g. MN.")
+    zip_code = models.CharField("ZIP code", max_length=5, validators=[RegexValidator(r"^\d{5}$", "Five digits.")])
+    latitude = models.FloatField(help_text="Leave as loaded: the ZIP code's centre is used when a file gives none.")
+    longitude = models.FloatField()
+    timezone = models.CharField(max_length=64, default="America/Chicago", help_text="For \u201copen today\u201d.")
+    phone = models.CharField(max_length=40)
+    email = models.EmailField(blank=True)
+    telemedicine = models.BooleanField("offers telemedicine (video or phone appointments)", default=False)
+    step_free_access = models.BooleanField(default=True)
+    access_notes = models.CharField(max_length=300, blank=True)
+    accepting_new_patients = models.BooleanField(default=True)
+    procedures = models.ManyToManyField(Procedure, related_name="clinics", blank=True)
+    is_listed = models.BooleanField("listed in the finder", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[procedures])
+    objects = ClinicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="clinic_location")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("procedures:clinic_detail", kwargs={"slug": self.slug})
+
+    @property
+    def phone_url(self):
+        return tel_url(self.phone)
+
+    @property
+    def full_address(self):
+        return f"{self.address}, {self.city}, {self.state} {self.zip_code}"
+
+    @property
+    def directions_url(self):
+        """A plain map search for the address: the patient chooses to follow it; nothing loads from the map site."""
+        from urllib.parse import urlencode
+
+        return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": self.full_address})
+
+    def week(self):
+        """[(day name, [(opens, closes), ...]), ...] Monday first; an empty list means closed."""
+        periods = {day: [] for day in range(7)}
+        for period in self.opening_hours.all():
+            periods[period.weekday].append((period.opens, period.closes))
+        return [(WEEKDAYS[day].capitalize(), sorted(periods[day])) for day in range(7)]
+
+    def hours_on(self, weekday):
+        return self.week()[weekday][1]
+
+    def today(self):
+        """Today's opening periods, in the clinic's own time zone."""
+        import zoneinfo
+
+        from django.utils import timezone
+
+        try:
+            zone = zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo("America/Chicago")
+        return self.hours_on(timezone.now().astimezone(zone).weekday())
+
+
+class OpeningHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    clinic = models.ForeignKey(Clinic, related_name="opening_hours", on_delete=models.CASCADE)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="closes_after_opening"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"

@@ -1,16 +1,18 @@
 """Thin views: pick the records, hand them to a template. Stored HTML only; no Markdown parsed here."""
 
-from django.http import Http404
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.http import HttpResponseServerError
 
-from .models import Procedure, SiteDetails
+from .forms import ClinicSearchForm
+from .models import Clinic, Procedure, SiteDetails
 
 
 def home(request):
-    procedures = Procedure.objects.published().order_by("procedure_type", "title")
-    return render(request, "procedures/home.html", {"procedures": procedures})
+    procedures = Procedure.objects.published().in_reading_order()
+    return render(request, "procedures/home.html", {"procedures": procedures, "form": ClinicSearchForm.from_query({})})
 
 
 def procedure_detail(request, slug):
@@ -22,6 +24,7 @@ def procedure_detail(request, slug):
         "procedure": procedure,
         "sections": procedure.sections.all(),
         "draft_preview": not procedure.is_published,
+        "form": ClinicSearchForm.from_query({}, initial_procedure=procedure.slug),
     })
 
 
@@ -33,3 +36,57 @@ def server_error(request):
         site = None
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"site": site, "request": request}))
+
+
+def clinic_finder(request):
+    form = ClinicSearchForm.from_query(request.GET)
+    context, status = {"form": form, "search": None}, 200
+    if form.is_bound:
+        if form.is_valid():
+            context["search"] = form.search()
+        else:
+            status = 400
+    return render(request, "clinics/finder.html", context, status=status)
+
+
+def clinic_detail(request, slug):
+    clinic = (
+        Clinic.objects.listed()
+        .prefetch_related("opening_hours", Prefetch("procedures", queryset=Procedure.objects.published().in_reading_order()))
+        .filter(slug=slug)
+        .first()
+    )
+    if clinic is None:
+        raise Http404("No clinic at this address.")
+    return render(request, "clinics/detail.html", {"clinic": clinic})
+
+
+def clinic_api(request):
+    """JSON twin of the finder: the same validation and results, for other sites and apps."""
+    form = ClinicSearchForm.from_query(request.GET)
+    if not form.is_bound:
+        return JsonResponse({"error": "Add ?q= with a 5-digit ZIP code or a town and state, e.g. ?q=55435."}, status=400)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(message for _id, message in form.error_list())}, status=400)
+    search = form.search()
+    return JsonResponse({
+        "origin": {"query": search.origin.query, "latitude": search.origin.latitude, "longitude": search.origin.longitude},
+        "radius_miles": search.radius_miles,
+        "results": [clinic_json(request, match) for match in search.matches],
+    })
+
+
+def clinic_json(request, match):
+    clinic = match.clinic
+    return {
+        "name": clinic.name,
+        "slug": clinic.slug,
+        "url": settings.SITE_URL + clinic.get_absolute_url(),
+        "phone": clinic.phone,
+        "address": clinic.full_address,
+        "latitude": clinic.latitude,
+        "longitude": clinic.longitude,
+        "distance_miles": match.distance_miles,
+        "telemedicine": clinic.telemedicine,
+        "procedures": [procedure.slug for procedure in clinic.procedures.all()],
+    }

@@ -5,8 +5,9 @@ import re
 import pytest
 import textstat
 
-from procedures.content import content_parse
 from django.conf import settings
+
+from procedures.content import procedure_parse
 
 MAX_GRADE = 8.0
 
@@ -18,7 +19,8 @@ def plain_text(markdown):
 
 
 def sections():
-    for document in content_parse(settings.CONTENT_DIR)["procedures"]:
+    for path in sorted((settings.CONTENT_DIR / "procedures").glob("*.md")):
+        document = procedure_parse(path)
         for kind, body in document.state["sections"].items():
             yield pytest.param(body, id=f"{document.key}:{kind}")
 

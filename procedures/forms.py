@@ -1,0 +1,86 @@
+"""The clinic finder's form: the same validation for the HTML page and the JSON endpoint."""
+
+from dataclasses import dataclass, field
+
+from django import forms
+
+from .finder import (
+    DEFAULT_RADIUS, MAX_QUERY_LENGTH, RADIUS_CHOICES, FinderError, Origin, clinics_near, clinics_nearest,
+    origin_for_query, tidy_query,
+)
+from .models import Procedure
+
+RADIUS_FIELD_CHOICES = [(str(miles), f"{miles} miles") for miles in RADIUS_CHOICES] + [("any", "Any distance")]
+
+
+@dataclass
+class ClinicSearch:
+    origin: Origin
+    radius_miles: int | None
+    procedure: dict | None
+    matches: list
+    nearest: list = field(default_factory=list)  # shown when nothing is within the radius
+
+
+class ClinicSearchForm(forms.Form):
+    q = forms.CharField(
+        label="ZIP code or town",
+        help_text="For example 55435, or Edina, MN",
+        max_length=MAX_QUERY_LENGTH,
+        required=True,
+        error_messages={
+            "required": "Enter a ZIP code or a town to search. For example 55435, or Edina, MN.",
+            "max_length": "That is too long to be a ZIP code or a town. Enter a 5-digit ZIP code or a town and state.",
+        },
+    )
+    radius = forms.ChoiceField(
+        label="Distance", choices=RADIUS_FIELD_CHOICES, required=False,
+        error_messages={"invalid_choice": "Choose a distance from the list: 10, 25, 50 or 100 miles, or any distance."},
+    )
+    procedure = forms.ChoiceField(
+        label="Procedure", required=False,
+        error_messages={"invalid_choice": "Choose a procedure from the list, or all procedures."},
+    )
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None:
+            # Keep only our own parameters, tidied, so odd input is never echoed back raw.
+            data = {name: tidy_query(data.get(name, ""))[: MAX_QUERY_LENGTH + 1] for name in ("q", "radius", "procedure")}
+        super().__init__(data, **kwargs)
+        self.procedures = Procedure.navigation()
+        self.fields["procedure"].choices = [("", "All procedures")] + [(p["slug"], p["title"]) for p in self.procedures]
+        self.fields["radius"].initial = str(DEFAULT_RADIUS)
+
+    @classmethod
+    def from_query(cls, params, *, initial_procedure=""):
+        """Bound to the query string when it has a search in it; otherwise an empty form to fill in."""
+        params = params.copy()
+        if "q" not in params and "zip" in params:
+            params["q"] = params["zip"]
+        if "q" in params:
+            return cls(params)
+        return cls(initial={"procedure": initial_procedure, "radius": str(DEFAULT_RADIUS)})
+
+    def clean_q(self):
+        try:
+            self.origin = origin_for_query(self.cleaned_data["q"])
+        except FinderError as error:
+            raise forms.ValidationError(str(error), code="not_found") from None
+        return self.origin.query
+
+    def clean_radius(self):
+        value = self.cleaned_data.get("radius") or str(DEFAULT_RADIUS)
+        return None if value == "any" else int(value)
+
+    def search(self, *, limit=10):
+        """Run the search of a valid form."""
+        radius = self.cleaned_data["radius"]
+        slug = self.cleaned_data.get("procedure") or None
+        procedure = next((p for p in self.procedures if p["slug"] == slug), None)
+        matches = clinics_near(self.origin, radius_miles=radius, procedure_slug=slug, limit=limit)
+        nearest = [] if matches else clinics_nearest(self.origin, procedure_slug=slug, limit=3)
+        return ClinicSearch(origin=self.origin, radius_miles=radius, procedure=procedure, matches=matches, nearest=nearest)
+
+    def error_list(self):
+        """[(field id, message)] for the error summary at the top of the page."""
+        return [(self[name].auto_id, message) for name, messages in self.errors.items() for message in messages]

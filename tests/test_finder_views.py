@@ -1,0 +1,178 @@
+"""The finder page and its JSON twin, as a patient or another site would use them."""
+
+import html
+
+import pytest
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.django_db
+
+
+def finder(client, query_string, status=200):
+    response = client.get(f"/clinics/?{query_string}")
+    assert response.status_code == status, response.content[:500]
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def api(client, query_string, status=200):
+    response = client.get(f"/api/clinics/?{query_string}")
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def test_empty_finder_shows_the_form_without_errors(client, loaded):
+    soup = finder(client, "")
+    assert soup.find("input", attrs={"name": "q"})
+    assert not soup.select(".error-summary")
+    assert [o["value"] for o in soup.select("select[name=radius] option")] == ["10", "25", "50", "100", "any"]
+
+
+def test_results_for_a_real_zip_code(client, loaded):
+    soup = finder(client, "q=55435&radius=25&procedure=si-joint-injection")
+    heading = soup.select_one("#results-heading")
+    assert heading["role"] == "status", "the number of results is announced to screen readers"
+    assert "5 clinics within 25 miles of 55435 (Minneapolis, MN) offering SI joint injection" in " ".join(heading.get_text().split())
+    assert soup.title.get_text().startswith("5 clinics near 55435")
+    cards = soup.select(".clinic-card")
+    first = cards[0]
+    assert first.select_one(".clinic-card__name a")["href"] == "/clinics/edina/"
+    assert "0.2 miles" in first.select_one(".clinic-card__distance").get_text()
+    assert first.select_one("a[href^='tel:']")["href"] == "tel:+19525550141"
+    assert "4120 France Ave S" in first.get_text()
+    assert "Open today" in first.get_text()
+    assert first.select_one("a[href^='https://www.google.com/maps/search/']")
+    distances = [float(card.select_one(".clinic-card__distance strong").get_text().split()[0]) for card in cards]
+    assert distances == sorted(distances)
+    assert soup.select_one("select[name=procedure] option[selected]")["value"] == "si-joint-injection"
+
+
+def test_town_search(client, loaded):
+    soup = finder(client, "q=Madison%2C+WI&radius=10")
+    assert soup.select_one(".clinic-card__name a")["href"] == "/clinics/madison/"
+
+
+def test_no_clinic_in_range_shows_the_nearest_and_how_far(client, loaded):
+    soup = finder(client, "q=99950&radius=10")
+    text = " ".join(soup.select_one(".results").get_text().split())
+    assert "No clinics within 10 miles of 99950 (Ketchikan, AK)" in text
+    assert "The nearest clinic is" in text and "miles away" in text
+    assert soup.select_one(".clinic-card__name a")["href"] == "/clinics/seattle/"
+
+
+@pytest.mark.parametrize(
+    "query_string, message",
+    [
+        ("q=", "Enter a ZIP code or a town"),
+        ("q=abc", "We could not find a town called abc"),
+        ("q=5543", "A ZIP code has 5 digits; you entered 4"),
+        ("q=554351", "A ZIP code has 5 digits; you entered 6"),
+        ("q=00000", "We could not find the ZIP code 00000"),
+        ("q=55435&radius=banana", "Choose a distance from the list"),
+        ("q=55435&radius=-5", "Choose a distance from the list"),
+        ("q=55435&procedure=knee-replacement", "Choose a procedure from the list"),
+        ("q=" + "9" * 10_000, "too long"),
+        ("q=55%00435x", "did not recognise"),
+    ],
+)
+def test_bad_input_gets_a_specific_error_tied_to_its_field(client, loaded, query_string, message):
+    soup = finder(client, query_string, status=400)
+    summary = soup.select_one(".error-summary")
+    assert summary["role"] == "alert"
+    assert message in summary.get_text()
+    link = summary.select_one("a")["href"]
+    field = soup.select_one(link)
+    assert field is not None and field["aria-invalid"] == "true"
+    assert any(message in soup.find(id=part).get_text() for part in field["aria-describedby"].split() if soup.find(id=part))
+    assert soup.title.get_text().startswith("Error:")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "' OR 1=1; DROP TABLE procedures_clinic; --",
+        "55435\x00<b>",
+    ],
+)
+def test_hostile_input_is_never_reflected_unescaped(client, loaded, hostile):
+    response = client.get("/clinics/", {"q": hostile, "radius": hostile, "procedure": hostile, "evil": hostile})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "<script>alert(1)" not in body and "<img src=x" not in body and "<b>" not in body
+    assert "\x00" not in body
+    assert client.get("/clinics/?q=55435").status_code == 200, "the clinics table is still there"
+
+
+def test_unknown_parameters_are_ignored(client, loaded):
+    finder(client, "q=55435&utm_source=newsletter&page=2")
+
+
+def test_api_returns_the_documented_shape(client, loaded):
+    data = api(client, "q=55435&radius=25&procedure=si-joint-fusion")
+    assert data["origin"] == {"query": "55435", "latitude": 44.8735, "longitude": -93.3346}
+    assert data["radius_miles"] == 25
+    first = data["results"][0]
+    assert set(first) == {"name", "slug", "url", "phone", "address", "latitude", "longitude", "distance_miles",
+                          "telemedicine", "procedures"}
+    assert first["slug"] == "edina" and first["url"].endswith("/clinics/edina/")
+    assert all("si-joint-fusion" in result["procedures"] for result in data["results"])
+    assert "saint-paul" not in [result["slug"] for result in data["results"]]
+    assert [r["distance_miles"] for r in data["results"]] == sorted(r["distance_miles"] for r in data["results"])
+
+
+def test_api_accepts_zip_and_any_radius(client, loaded):
+    data = api(client, "zip=98104&radius=any")
+    assert data["radius_miles"] is None
+    assert data["results"][0]["slug"] == "seattle"
+    assert len(data["results"]) == 10
+
+
+@pytest.mark.parametrize(
+    "query_string, message",
+    [
+        ("", "Add ?q="),
+        ("q=", "Enter a ZIP code"),
+        ("q=00000", "We could not find the ZIP code 00000"),
+        ("zip=1234", "5 digits"),
+        ("q=55435&radius=far", "Choose a distance"),
+        ("q=%3Cscript%3E", "did not recognise"),
+    ],
+)
+def test_api_errors_are_json_400(client, loaded, query_string, message):
+    data = api(client, query_string, status=400)
+    assert set(data) == {"error"}
+    assert message in data["error"]
+    assert "<script>" not in html.unescape(data["error"])
+
+
+def test_clinic_page(client, loaded):
+    response = client.get("/clinics/woodbury/")
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.h1.get_text(strip=True).startswith("Cedar") or soup.h1.get_text(strip=True)
+    text = " ".join(soup.get_text().split())
+    assert "Not taking new patients" in text
+    rows = soup.select("table.hours tr")
+    assert [row.th.get_text() for row in rows] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    assert soup.select_one("main a[href^='tel:+1651555']")
+    assert soup.select_one("main a[href^='mailto:']")
+    assert soup.select_one("main a[href^='https://www.google.com/maps/search/']")
+
+
+def test_unknown_or_unlisted_clinic_is_404(client, loaded):
+    from procedures.models import Clinic
+
+    assert client.get("/clinics/atlantis/").status_code == 404
+    Clinic.objects.filter(slug="edina").update(is_listed=False)
+    assert client.get("/clinics/edina/").status_code == 404
+
+
+def test_procedure_page_and_home_page_offer_the_finder(client, loaded):
+    soup = BeautifulSoup(client.get("/procedures/si-joint-fusion/").content, "html.parser")
+    form = soup.select_one("#finder-heading").find_parent("section").form
+    assert form["action"] == "/clinics/" and form["method"] == "get"
+    assert form.select_one("select[name=procedure] option[selected]")["value"] == "si-joint-fusion"
+    home = BeautifulSoup(client.get("/").content, "html.parser")
+    assert home.select_one("form[action='/clinics/'] input[name=q]")
