@@ -1,3 +1,240 @@
-from django.contrib import admin
+"""The staff admin: pages with their sections (live Markdown preview), clinics and site details, all with
+history. Saving refuses Markdown that would make a page inaccessible and warns when it is hard to read."""
 
-# Register your models here.
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from markdownx.widgets import AdminMarkdownxWidget
+from simple_history.admin import SimpleHistoryAdmin
+
+from .history import page_timeline, version_restore
+from .markdown import markdown_problems
+from .models import Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails
+from .readability import TARGET_GRADE, hardest_sentences, reading_grade
+
+REVIEW_SOON_DAYS = 30
+
+admin.site.site_header = "Patient information: staff area"
+admin.site.site_title = "Staff area"
+admin.site.index_title = "Pages, clinics and site details"
+
+
+def accessibility_errors(text):
+    return [f"Line {line}: {message}" if line else message for line, message in markdown_problems(text)]
+
+
+class SectionForm(forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["kind", "body"]
+        widgets = {"body": AdminMarkdownxWidget}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        errors = accessibility_errors(body)
+        if errors:
+            raise forms.ValidationError(errors)
+        return body
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    form = SectionForm
+    extra = 0
+    fields = ["kind", "body", "reading_level"]
+    readonly_fields = ["reading_level"]
+    ordering = ["position"]
+
+    @admin.display(description="Reading grade")
+    def reading_level(self, section):
+        if not section.pk:
+            return "Shown after saving."
+        grade = reading_grade(section.body)
+        verdict = "OK" if grade <= TARGET_GRADE else "Too hard: aim for 8 or lower"
+        css = "reading-ok" if grade <= TARGET_GRADE else "reading-hard"
+        return format_html('<span class="{}">Grade {} ({})</span>', css, grade, verdict)
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = "clinical review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("soon", f"Due within {REVIEW_SOON_DAYS} days")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.review_overdue()
+        if self.value() == "soon":
+            return queryset.review_due_within(REVIEW_SOON_DAYS)
+        return queryset
+
+
+class ProcedureForm(forms.ModelForm):
+    also_called = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Other names patients may know it by, one per line.",
+    )
+
+    class Meta:
+        model = Procedure
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["also_called"] = "\n".join(self.instance.also_called or [])
+
+    def clean_also_called(self):
+        return [" ".join(line.split()) for line in self.cleaned_data["also_called"].splitlines() if line.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        last, due = cleaned.get("last_reviewed"), cleaned.get("next_review_due")
+        if last and due and due <= last:
+            self.add_error("next_review_due", "The next review must be after the last review.")
+        return cleaned
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(SimpleHistoryAdmin):
+    form = ProcedureForm
+    inlines = [SectionInline]
+    list_display = ["title", "status", "reviewed_by", "last_reviewed", "review_due", "updated_at"]
+    list_filter = ["status", ReviewDueFilter]
+    search_fields = ["title", "summary", "sections__body"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status", "procedure_type", "summary", "also_called"]}),
+        ("Key facts", {"fields": ["duration", "anaesthetic", "same_day", "recovery_time"]}),
+        ("Clinical review", {"fields": ["reviewed_by", "last_reviewed", "next_review_due"]}),
+    ]
+    view_on_site = True
+
+    @admin.display(description="Next review due", ordering="next_review_due")
+    def review_due(self, procedure):
+        today = datetime.date.today()
+        if procedure.next_review_due < today:
+            return format_html('<strong class="review-overdue">Overdue since {}</strong>', procedure.next_review_due)
+        if procedure.next_review_due <= today + datetime.timedelta(days=REVIEW_SOON_DAYS):
+            return format_html('<strong class="review-soon">Due {}</strong>', procedure.next_review_due)
+        return procedure.next_review_due
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for section in form.instance.sections.all():
+            grade = reading_grade(section.body)
+            if grade > TARGET_GRADE:
+                hardest = "; ".join(f"\u201c{sentence}\u201d (grade {g})" for g, sentence in hardest_sentences(section.body))
+                messages.warning(
+                    request,
+                    f"\u201c{section.heading}\u201d reads at grade {grade}; aim for {TARGET_GRADE:g} or lower. "
+                    f"Hardest to read: {hardest or 'long sentences and long words throughout'}.",
+                )
+        if not form.instance.is_published:
+            messages.info(request, format_html(
+                'This page is a draft: patients cannot see it. <a href="{}">Preview the draft</a>.',
+                form.instance.get_absolute_url(),
+            ))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/page-history/", self.admin_site.admin_view(self.page_history_view),
+                 name="procedures_procedure_page_history"),
+            path("<int:pk>/page-history/restore/<str:model>/<int:history_id>/",
+                 self.admin_site.admin_view(self.page_restore_view), name="procedures_procedure_page_restore"),
+        ] + super().get_urls()
+
+    def page_history_view(self, request, pk):
+        procedure = get_object_or_404(Procedure, pk=pk)
+        if not self.has_view_or_change_permission(request, procedure):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of \u201c{procedure}\u201d",
+            "opts": self.model._meta,
+            "original": procedure,
+            "timeline": page_timeline(procedure),
+            "can_restore": self.has_change_permission(request, procedure),
+        }
+        return TemplateResponse(request, "admin/procedures/procedure/page_history.html", context)
+
+    def page_restore_view(self, request, pk, model, history_id):
+        procedure = get_object_or_404(Procedure, pk=pk)
+        if request.method != "POST" or not self.has_change_permission(request, procedure):
+            raise PermissionDenied
+        if model == "procedure":
+            record = get_object_or_404(Procedure.history, history_id=history_id, id=procedure.pk)
+        elif model == "section":
+            record = get_object_or_404(Section.history, history_id=history_id, procedure_id=procedure.pk)
+        else:
+            raise PermissionDenied
+        version_restore(record, user=request.user)
+        messages.success(request, f"Restored the version of {record.history_date:%d %b %Y %H:%M}. "
+                                  "The version it replaced is still in the history.")
+        return redirect("admin:procedures_procedure_page_history", pk=procedure.pk)
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+    fields = ["weekday", "opens", "closes"]
+
+
+@admin.register(Clinic)
+class ClinicAdmin(SimpleHistoryAdmin):
+    inlines = [OpeningHoursInline]
+    list_display = ["name", "city", "state", "phone", "is_listed", "accepting_new_patients", "telemedicine"]
+    list_filter = ["is_listed", "state", "telemedicine", "accepting_new_patients", "procedures"]
+    search_fields = ["name", "city", "zip_code"]
+    filter_horizontal = ["procedures"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "is_listed", "procedures"]}),
+        ("Address", {"fields": ["address", "city", "state", "zip_code", "latitude", "longitude", "timezone"]}),
+        ("Contact", {"fields": ["phone", "email"]}),
+        ("Access and appointments", {
+            "fields": ["telemedicine", "step_free_access", "access_notes", "accepting_new_patients"],
+        }),
+    ]
+    view_on_site = True
+
+
+class SiteDetailsForm(forms.ModelForm):
+    class Meta:
+        model = SiteDetails
+        fields = "__all__"
+        widgets = {name: AdminMarkdownxWidget for name in ("disclaimer", "urgent_care", "languages")}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("disclaimer", "urgent_care", "languages"):
+            errors = accessibility_errors(cleaned.get(name, ""))
+            if errors:
+                self.add_error(name, errors)
+        return cleaned
+
+
+@admin.register(SiteDetails)
+class SiteDetailsAdmin(SimpleHistoryAdmin):
+    form = SiteDetailsForm
+    list_display = ["name", "phone", "opening_hours", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not SiteDetails.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProcedureRedirect)
+class ProcedureRedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_slug", "procedure", "created_at"]
+    readonly_fields = ["old_slug", "procedure", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -22,7 +22,9 @@ import yaml
 from django.db import transaction
 
 from .markdown import markdown_problems
-from .models import WEEKDAYS, Clinic, OpeningHours, Procedure, Section, SiteDetails, normalise_markdown
+from .models import (
+    WEEKDAYS, Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails, normalise_markdown,
+)
 from .sections import REQUIRED_SECTION_KINDS, SECTION_HEADING, SECTION_KINDS, section_kind_for_heading
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -545,9 +547,8 @@ def content_load(content_dir, *, force=False):
     report = LoadReport()
     with transaction.atomic():
         _site_sync(parsed["site"], report=report, force=force)
-        for document in parsed["procedures"]:
-            _procedure_sync(document, report=report, force=force)
-        _procedures_unpublish_missing({document.key for document in parsed["procedures"]}, report=report)
+        in_files = [_procedure_sync(document, report=report, force=force) for document in parsed["procedures"]]
+        _procedures_unpublish_missing(in_files, report=report)
         for document in parsed["clinics"]:
             _clinic_sync(document, report=report, force=force)
         _clinics_unlist_missing({document.key for document in parsed["clinics"]}, report=report)
@@ -590,6 +591,9 @@ def _procedure_sync(document, *, report, force):
     state = document.state
     procedure = Procedure.objects.filter(slug=document.key).prefetch_related("sections").first()
     if procedure is None:
+        # Renamed in the admin since the file was written: the file still uses the old slug.
+        procedure = Procedure.objects.filter(redirects__old_slug=document.key).prefetch_related("sections").first()
+    if procedure is None:
         procedure, action = Procedure(slug=document.key), "created"
     else:
         action = _decide(state_hash(procedure_state(procedure)), procedure.loaded_state_hash, document, force=force)
@@ -597,7 +601,7 @@ def _procedure_sync(document, *, report, force):
     if action == "unchanged" and procedure.loaded_state_hash != document.state_hash:
         Procedure.objects.filter(pk=procedure.pk).update(loaded_state_hash=document.state_hash)
     if action not in ("created", "updated"):
-        return
+        return procedure.pk
     facts = state["key_facts"]
     procedure.title, procedure.status = state["title"], state["status"]
     procedure.procedure_type, procedure.summary = state["procedure_type"], state["summary"]
@@ -621,11 +625,12 @@ def _procedure_sync(document, *, report, force):
     for section in existing.values():
         section._change_reason = CHANGE_REASON
         section.delete()
+    return procedure.pk
 
 
-def _procedures_unpublish_missing(slugs, *, report):
+def _procedures_unpublish_missing(in_files, *, report):
     """A page whose file was removed is unpublished, never deleted: its history and any staff edits stay."""
-    gone = Procedure.objects.published().exclude(slug__in=slugs).exclude(loaded_state_hash="")
+    gone = Procedure.objects.published().exclude(pk__in=in_files).exclude(loaded_state_hash="")
     for procedure in gone.prefetch_related("sections"):
         procedure.status = Procedure.Status.DRAFT
         procedure._change_reason = "Unpublished: its content file was removed"
@@ -725,6 +730,11 @@ def content_export(content_dir):
             path.write_text(_yaml_dump(ordered), encoding="utf-8")
             SiteDetails.objects.filter(pk=1).update(loaded_state_hash=state_hash(state))
             written.append(path)
+        for redirect in ProcedureRedirect.objects.all():
+            # The page was renamed: its file moves to the new slug's name.
+            old_path = content_dir / "procedures" / f"{redirect.old_slug}.md"
+            if old_path.exists():
+                old_path.unlink()
         for procedure in Procedure.objects.prefetch_related("sections"):
             state = procedure_state(procedure)
             path = content_dir / "procedures" / f"{procedure.slug}.md"

@@ -37,7 +37,7 @@ SECTION_TOP_HEADING_LEVEL = 3
 def markdown_to_html(text):
     """Render Markdown to sanitised HTML. The admin preview (MARKDOWNX_MARKDOWNIFY_FUNCTION) uses this too."""
     html = python_markdown.markdown(text or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    return nh3.clean(
+    html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -45,6 +45,16 @@ def markdown_to_html(text):
         link_rel="noopener noreferrer",
         strip_comments=True,
     ).strip()
+    return _SIZED_IMAGE.sub(_image_with_size, html)
+
+
+# Uploaded images are stored as <name>-<width>x<height>.<ext> (uploads.py); giving the browser the size
+# up front stops the text jumping about while the image loads.
+_SIZED_IMAGE = re.compile(r'<img (?![^>]*\bwidth=)([^>]*\bsrc="[^"]*-(\d+)x(\d+)\.(?:jpg|png|webp)"[^>]*)>')
+
+
+def _image_with_size(match):
+    return f'<img {match.group(1)} width="{match.group(2)}" height="{match.group(3)}" loading="lazy">'
 
 
 _FENCE = re.compile(r"^\s*(```|~~~)")

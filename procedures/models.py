@@ -109,6 +109,14 @@ class Procedure(models.Model):
     def is_published(self):
         return self.status == self.Status.PUBLISHED
 
+    def save(self, *args, **kwargs):
+        previous = Procedure.objects.filter(pk=self.pk).values("slug", "status").first() if self.pk else None
+        super().save(*args, **kwargs)
+        # A published page keeps its old address working: bookmarks, printed leaflets and search results.
+        if previous and previous["slug"] != self.slug and previous["status"] == self.Status.PUBLISHED:
+            ProcedureRedirect.objects.update_or_create(old_slug=previous["slug"], defaults={"procedure": self})
+        ProcedureRedirect.objects.filter(old_slug=self.slug).delete()
+
     @property
     def review_overdue(self):
         return self.next_review_due < datetime.date.today()
@@ -121,6 +129,17 @@ class Procedure(models.Model):
             ("Going home", self.same_day),
             ("Typical recovery", self.recovery_time),
         ]
+
+
+class ProcedureRedirect(models.Model):
+    """An address a published procedure page used to have; it answers with a permanent redirect."""
+
+    old_slug = models.SlugField(max_length=100, unique=True)
+    procedure = models.ForeignKey(Procedure, related_name="redirects", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"/procedures/{self.old_slug}/ \u2192 {self.procedure.get_absolute_url()}"
 
 
 class Section(models.Model):

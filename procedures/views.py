@@ -1,13 +1,17 @@
 """Thin views: pick the records, hand them to a template. Stored HTML only; no Markdown parsed here."""
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.views.decorators.http import require_POST
 
 from .forms import ClinicSearchForm
-from .models import Clinic, Procedure, SiteDetails
+from .markdown import markdown_to_html
+from .models import Clinic, Procedure, ProcedureRedirect, SiteDetails
+from .uploads import ImageUploadForm
 
 
 def home(request):
@@ -19,6 +23,9 @@ def procedure_detail(request, slug):
     visible = Procedure.objects.all() if request.user.is_staff else Procedure.objects.published()
     procedure = visible.filter(slug=slug).prefetch_related("sections").first()
     if procedure is None:
+        moved = ProcedureRedirect.objects.filter(old_slug=slug).select_related("procedure").first()
+        if moved and (moved.procedure.is_published or request.user.is_staff):
+            return redirect(moved.procedure, permanent=True)
         raise Http404("No published procedure at this address.")
     return render(request, "procedures/detail.html", {
         "procedure": procedure,
@@ -90,3 +97,20 @@ def clinic_json(request, match):
         "telemedicine": clinic.telemedicine,
         "procedures": [procedure.slug for procedure in clinic.procedures.all()],
     }
+
+
+@staff_member_required
+@require_POST
+def markdown_preview(request):
+    """The editor's live preview: the same pipeline as the public page. Staff only."""
+    return HttpResponse(markdown_to_html(request.POST.get("content", "")))
+
+
+@staff_member_required
+@require_POST
+def image_upload(request):
+    """Image upload from the Markdown editor (staff only); answers with the Markdown to insert."""
+    form = ImageUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return JsonResponse({"image": form.errors.get("image", ["Choose an image to upload."])}, status=400)
+    return JsonResponse({"image_code": f"![Describe the image for people who cannot see it]({form.save()})"})

@@ -1,11 +1,24 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.templatetags.static import static
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from django.views.static import serve
+
+from procedures import views
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
-    path("markdownx/", include("markdownx.urls")),
+    # django-markdownx's editor posts here; these views are ours so that only signed-in staff can use them.
+    path("markdownx/markdownify/", views.markdown_preview, name="markdownx_markdownify"),
+    path("markdownx/upload/", views.image_upload, name="markdownx_upload"),
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("", include("procedures.urls")),
 ]
+
+if isinstance(default_storage, FileSystemStorage):
+    # Uploaded images on local disk (one app server). With object storage they are served from there.
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}))
 
 handler500 = "procedures.views.server_error"

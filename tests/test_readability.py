@@ -1,21 +1,11 @@
 """Patients often have low health literacy: every section must read at US grade 8 or lower."""
 
-import re
-
 import pytest
-import textstat
 
 from django.conf import settings
 
 from procedures.content import procedure_parse
-
-MAX_GRADE = 8.0
-
-
-def plain_text(markdown):
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"^[#>\-*\d.\s]+", "", text, flags=re.M).replace("*", "")
+from procedures.readability import TARGET_GRADE, hardest_sentences, reading_grade
 
 
 def sections():
@@ -27,5 +17,17 @@ def sections():
 
 @pytest.mark.parametrize("body", list(sections()))
 def test_each_section_reads_at_grade_8_or_lower(body):
-    grade = textstat.flesch_kincaid_grade(plain_text(body))
-    assert grade <= MAX_GRADE, f"grade {grade:.1f}"
+    grade = reading_grade(body)
+    assert grade <= TARGET_GRADE, f"grade {grade:.1f}; hardest sentences: {hardest_sentences(body)}"
+
+
+def test_a_hard_section_is_graded_above_8_and_its_hardest_sentence_named():
+    hard = (
+        "Sacroiliac arthrodesis necessitates comprehensive preoperative multidisciplinary evaluation, "
+        "incorporating radiographic confirmation and documented conservative management inadequacy. "
+        "You rest."
+    )
+    assert reading_grade(hard) > TARGET_GRADE
+    grade, sentence = hardest_sentences(hard)[0]
+    assert sentence.startswith("Sacroiliac arthrodesis") and grade > TARGET_GRADE
+    assert reading_grade("You lie on your front. The nurse cleans your skin. It may feel cold.") < 5

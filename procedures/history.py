@@ -1,0 +1,109 @@
+"""A page's history for staff: every change to a procedure and its sections, with word-level differences,
+and restoring an earlier version (which is itself recorded, so nothing is ever lost)."""
+
+import difflib
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .models import Procedure, Section
+
+# Fields whose changes are bookkeeping, not content.
+IGNORED_FIELDS = {"updated_at", "created_at", "loaded_state_hash", "body_html", "position", "id", "procedure"}
+
+
+def words_diff_html(old, new):
+    """Old -> new text as HTML, deleted words in <del>, added words in <ins>. Everything is escaped."""
+    old_words, new_words = str(old or "").split(" "), str(new or "").split(" ")
+    parts = []
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for operation, a1, a2, b1, b2 in matcher.get_opcodes():
+        if operation == "equal":
+            parts.append(escape(" ".join(old_words[a1:a2])))
+        if operation in ("delete", "replace"):
+            parts.append(f"<del>{escape(' '.join(old_words[a1:a2]))}</del>")
+        if operation in ("insert", "replace"):
+            parts.append(f"<ins>{escape(' '.join(new_words[b1:b2]))}</ins>")
+    return mark_safe(" ".join(part for part in parts if part).replace("\n", "<br>"))
+
+
+@dataclass
+class Change:
+    field: str
+    diff: str
+
+
+@dataclass
+class TimelineEntry:
+    record: object  # a historical record (procedure or section)
+    what: str  # "Page details" or the section heading
+    changes: list
+    model: str  # "procedure" or "section"
+    current: bool = False  # the newest version of its record: restoring it would change nothing
+
+    @property
+    def restorable(self):
+        return not self.current and self.record.history_type != "-"
+
+    @property
+    def when(self):
+        return self.record.history_date
+
+
+def _changes(record, previous):
+    if previous is None:
+        return [Change("", "Created" if record.history_type == "+" else "")]
+    if record.history_type == "-":
+        return [Change("", "Deleted")]
+    delta = record.diff_against(previous)
+    return [
+        Change(record.instance._meta.get_field(change.field).verbose_name, words_diff_html(change.old, change.new))
+        for change in delta.changes
+        if change.field not in IGNORED_FIELDS
+    ]
+
+
+def page_timeline(procedure, *, limit=100):
+    """Every recorded change to the page and its sections, newest first."""
+    entries = []
+    records = list(Procedure.history.filter(id=procedure.pk).select_related("history_user").order_by("history_date"))
+    for previous, record in zip([None] + records[:-1], records):
+        changes = _changes(record, previous)
+        if changes:
+            entries.append(TimelineEntry(record=record, what="Page details", changes=changes, model="procedure"))
+    section_records = (
+        Section.history.filter(procedure_id=procedure.pk).select_related("history_user").order_by("id", "history_date")
+    )
+    last_by_section = {}
+    for record in section_records:
+        previous = last_by_section.get(record.id)
+        changes = _changes(record, previous)
+        last_by_section[record.id] = record
+        if changes:
+            heading = dict(Section._meta.get_field("kind").choices).get(record.kind, record.kind)
+            entries.append(TimelineEntry(record=record, what=heading, changes=changes, model="section"))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    seen = set()
+    for entry in entries:
+        key = (entry.model, entry.record.id)
+        entry.current = key not in seen
+        seen.add(key)
+    return entries[:limit]
+
+
+def version_restore(record, *, user):
+    """Make an earlier version current again. The restore is recorded like any other edit."""
+    instance = record.instance
+    instance._change_reason = f"Restored the version of {record.history_date:%Y-%m-%d %H:%M}"
+    instance._history_user = user
+    if isinstance(instance, Section) and not Procedure.objects.filter(pk=instance.procedure_id).exists():
+        raise ValueError("The page this section belonged to no longer exists.")
+    if isinstance(instance, Section):
+        # A section deleted since then comes back; one that still exists is overwritten in place.
+        existing = Section.objects.filter(procedure_id=instance.procedure_id, kind=instance.kind).first()
+        if existing and existing.pk != instance.pk:
+            existing._history_user = user
+            existing.delete()
+    instance.save()
+    return instance
