@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from .forms import ClinicSearchForm
@@ -114,3 +115,8 @@ def image_upload(request):
     if not form.is_valid():
         return JsonResponse({"image": form.errors.get("image", ["Choose an image to upload."])}, status=400)
     return JsonResponse({"image_code": f"![Describe the image for people who cannot see it]({form.save()})"})
+
+
+def favicon(request):
+    """Browsers and the admin ask for /favicon.ico; the icon lives with the other static files."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

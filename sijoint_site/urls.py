@@ -1,9 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.templatetags.static import static
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from django.views.static import serve
 
 from procedures import views
@@ -13,7 +11,7 @@ urlpatterns = [
     # django-markdownx's editor posts here; these views are ours so that only signed-in staff can use them.
     path("markdownx/markdownify/", views.markdown_preview, name="markdownx_markdownify"),
     path("markdownx/upload/", views.image_upload, name="markdownx_upload"),
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("", include("procedures.urls")),
 ]
 
