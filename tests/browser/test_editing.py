@@ -1,0 +1,33 @@
+"""A clinic editor signs in, edits a section with the live preview, saves, and patients see the change."""
+
+from django.contrib.auth.models import Group, User
+
+
+def test_editor_edits_a_section_and_the_public_page_changes(site, page_at):
+    editor = User.objects.create_user("maria", password="a-long-editor-password", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Clinic editor"))
+
+    page = page_at(1280)
+    page.goto(f"{site}/admin/")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", "a-long-editor-password")
+    page.click("input[type=submit]")
+    page.get_by_role("link", name="Procedures").first.click()
+    page.get_by_role("link", name="SI joint injection").click()
+
+    editor_box = page.locator("textarea[name$='-body']").nth(6)  # Follow-up, the seventh section
+    assert "follow" in page.locator("select[name$='-kind']").nth(6).input_value()
+    editor_box.scroll_into_view_if_needed()
+    editor_box.fill("### Your check-up\n\nWe will phone you **two weeks** after the injection.")
+    preview = page.locator(".markdownx-preview").nth(6)
+    preview.locator("strong", has_text="two weeks").wait_for(timeout=10_000)
+    assert preview.locator("h3").inner_text() == "Your check-up"
+
+    page.click("input[name=_save]")
+    page.locator(".messagelist .success").wait_for()
+
+    public = page_at(390)
+    public.goto(f"{site}/procedures/si-joint-injection/")
+    follow_up = public.locator("#follow-up")
+    assert follow_up.locator("h3").inner_text() == "Your check-up"
+    assert "We will phone you two weeks after the injection." in follow_up.inner_text()
