@@ -4,6 +4,7 @@ import datetime
 import re
 
 from django.core.cache import cache
+from django.utils import timezone
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -172,6 +173,8 @@ class Section(models.Model):
         self.body = normalise_markdown(self.body)
         self.body_html = markdown_to_html(self.body)
         super().save(*args, **kwargs)
+        # The page changed when any of its sections did (sitemap lastmod, dateModified, caches).
+        Procedure.objects.filter(pk=self.procedure_id).update(updated_at=timezone.now())
 
 
 class SiteDetails(models.Model):
@@ -299,8 +302,6 @@ class Clinic(models.Model):
     def today(self):
         """Today's opening periods, in the clinic's own time zone."""
         import zoneinfo
-
-        from django.utils import timezone
 
         try:
             zone = zoneinfo.ZoneInfo(self.timezone)

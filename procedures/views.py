@@ -3,21 +3,44 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
+from django.http import (
+    Http404, HttpResponse, HttpResponseNotFound, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
+from . import structured_data
 from .forms import ClinicSearchForm
 from .markdown import markdown_to_html
 from .models import Clinic, Procedure, ProcedureRedirect, SiteDetails
 from .uploads import ImageUploadForm
 
 
+def page_meta(request, title, description, *, og_type="website", canonical=True):
+    """Title, description and canonical URL: the <title>, meta description and Open Graph tags use them."""
+    return {
+        "page_title": title,
+        "page_description": description,
+        "og_type": og_type,
+        "canonical_url": settings.SITE_URL + request.path if canonical else None,
+    }
+
+
 def home(request):
     procedures = Procedure.objects.published().in_reading_order()
-    return render(request, "procedures/home.html", {"procedures": procedures, "form": ClinicSearchForm.from_query({})})
+    site = SiteDetails.current()
+    return render(request, "procedures/home.html", {
+        "procedures": procedures,
+        "form": ClinicSearchForm.from_query({}),
+        "structured_data": structured_data.json_ld(structured_data.home_graph(site)) if site.pk else None,
+        **page_meta(
+            request, "SI joint pain: injections and fusion explained",
+            "What the sacroiliac (SI) joints are, why they can hurt, and what happens during an SI joint "
+            "injection or SI joint fusion, in plain English.",
+        ),
+    })
 
 
 def procedure_detail(request, slug):
@@ -28,33 +51,46 @@ def procedure_detail(request, slug):
         if moved and (moved.procedure.is_published or request.user.is_staff):
             return redirect(moved.procedure, permanent=True)
         raise Http404("No published procedure at this address.")
+    sections = procedure.sections.all()
+    graph = structured_data.procedure_graph(procedure, sections, SiteDetails.current())
     return render(request, "procedures/detail.html", {
         "procedure": procedure,
-        "sections": procedure.sections.all(),
+        "sections": sections,
         "draft_preview": not procedure.is_published,
         "form": ClinicSearchForm.from_query({}, initial_procedure=procedure.slug),
+        "structured_data": structured_data.json_ld(graph),
+        **page_meta(request, f"{procedure.title}: what to expect", procedure.summary, og_type="article"),
     })
 
 
-def server_error(request):
-    """The 500 page, in the site's look, with the phone number when it can still be had."""
-    try:
-        site = SiteDetails.current()
-    except Exception:  # the database or cache may be what failed
-        site = None
-    template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({"site": site, "request": request}))
+def finder_title(form, search):
+    if form.errors:
+        return "Error: Find an SI joint clinic near you"
+    if search is None:
+        return "Find an SI joint clinic near you"
+    if search.matches:
+        count = len(search.matches)
+        return f"{count} clinic{'s' if count != 1 else ''} near {search.origin.query}: find an SI joint clinic"
+    return f"No clinics within {search.radius_miles} miles of {search.origin.query}: find an SI joint clinic"
 
 
 def clinic_finder(request):
     form = ClinicSearchForm.from_query(request.GET)
-    context, status = {"form": form, "search": None}, 200
+    search, status = None, 200
     if form.is_bound:
         if form.is_valid():
-            context["search"] = form.search()
+            search = form.search()
         else:
             status = 400
-    return render(request, "clinics/finder.html", context, status=status)
+    return render(request, "clinics/finder.html", {
+        "form": form,
+        "search": search,
+        **page_meta(
+            request, finder_title(form, search),
+            "Find a clinic near you for an SI joint injection or SI joint fusion. Search by ZIP code or town "
+            "and call the clinic directly.",
+        ),
+    }, status=status)
 
 
 def clinic_detail(request, slug):
@@ -66,7 +102,15 @@ def clinic_detail(request, slug):
     )
     if clinic is None:
         raise Http404("No clinic at this address.")
-    return render(request, "clinics/detail.html", {"clinic": clinic})
+    return render(request, "clinics/detail.html", {
+        "clinic": clinic,
+        "structured_data": structured_data.json_ld(structured_data.clinic_graph(clinic)),
+        **page_meta(
+            request, f"{clinic.name}: address, phone and opening hours",
+            f"{clinic.name}, {clinic.full_address}. Call {clinic.phone}. Opening hours, access and the "
+            "SI joint procedures offered.",
+        ),
+    })
 
 
 def clinic_api(request):
@@ -80,11 +124,11 @@ def clinic_api(request):
     return JsonResponse({
         "origin": {"query": search.origin.query, "latitude": search.origin.latitude, "longitude": search.origin.longitude},
         "radius_miles": search.radius_miles,
-        "results": [clinic_json(request, match) for match in search.matches],
+        "results": [clinic_json(match) for match in search.matches],
     })
 
 
-def clinic_json(request, match):
+def clinic_json(match):
     clinic = match.clinic
     return {
         "name": clinic.name,
@@ -98,6 +142,33 @@ def clinic_json(request, match):
         "telemedicine": clinic.telemedicine,
         "procedures": [procedure.slug for procedure in clinic.procedures.all()],
     }
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        f"Disallow: /{settings.ADMIN_PATH}",
+        "Disallow: /api/",
+        "Disallow: /markdownx/",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request, exception):
+    template = loader.get_template("404.html")
+    context = page_meta(request, "Page not found", "We could not find the page you asked for.", canonical=False)
+    return HttpResponseNotFound(template.render(context, request))
+
+
+def server_error(request):
+    """The 500 page, in the site's look, with the phone number when it can still be had."""
+    try:
+        site = SiteDetails.current()
+    except Exception:  # the database or cache may be what failed
+        site = None
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"site": site, "request": request}))
 
 
 @staff_member_required
