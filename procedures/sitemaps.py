@@ -12,7 +12,8 @@ from .models import Clinic, Procedure
 class SiteUrlSitemap(Sitemap):
     """Absolute URLs from SITE_URL, whatever host the request came in on."""
 
-    protocol = urlsplit(settings.SITE_URL).scheme
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
 
     def get_domain(self, site=None):
         return urlsplit(settings.SITE_URL).netloc
