@@ -85,7 +85,7 @@ def test_drafts_and_unlisted_clinics_never_appear_in_the_sitemap(client, loaded,
 def test_editing_a_section_moves_the_pages_lastmod(client, loaded, site_url):
     import datetime
 
-    Procedure.objects.filter(slug="si-joint-fusion").update(updated_at=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+    Procedure.objects.filter(slug="si-joint-fusion").update(updated_at=datetime.datetime(2026, 1, 2, 12, tzinfo=datetime.UTC))
     before = sitemap_urls(client)[f"{SITE}/procedures/si-joint-fusion/"].text
     assert before == "2026-01-02"
     section = Procedure.objects.get(slug="si-joint-fusion").sections.get(kind="questions")
