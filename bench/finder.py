@@ -1,9 +1,10 @@
 """Finder speed: how long `clinics_near` takes with 100,000 clinics in the table.
 
 For each database backend (SQLite always; PostgreSQL too when DATABASE_URL points at a PostgreSQL server)
-a fresh process migrates a scratch database, loads 100,000 synthetic clinics placed at random real ZIP
-code centres, and times the whole `clinics_near(origin, radius_miles=50, limit=10)` call, as a patient's
-search pays it, from 1,000 random real ZIP codes: once for any procedure and once for si-joint-fusion.
+a fresh process migrates a scratch database and loads 100,000 synthetic clinics placed at random real ZIP
+code centres, each with its procedures and weekday opening hours (the search fetches both). It then times
+the whole `clinics_near(origin, radius_miles=50, limit=10)` call, as a patient's search pays it, from 1,000
+random real ZIP codes: once for any procedure and once for si-joint-fusion.
 The scratch databases are a temporary SQLite file and a PostgreSQL database named sijoint_bench_finder,
 created on the DATABASE_URL server and dropped at the end.
 
@@ -38,6 +39,19 @@ PROCEDURE_FILTERS = [None, "si-joint-fusion"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+SYNTHETIC_PROCEDURES = [
+    {"slug": "si-joint-injection", "title": "SI joint injection", "procedure_type": "therapeutic",
+     "summary": "A steroid and numbing medicine injected into the sacroiliac joint to ease pain.",
+     "duration": "15 to 30 minutes", "anaesthetic": "Local anesthetic",
+     "recovery_time": "Back to most activities the next day"},
+    {"slug": "si-joint-fusion", "title": "SI joint fusion", "procedure_type": "surgical",
+     "summary": "Surgery that joins the sacrum and pelvis so the sacroiliac joint stops moving.",
+     "duration": "About 1 hour", "anaesthetic": "General anesthetic", "recovery_time": "6 to 12 weeks"},
+]
+SYNTHETIC_PROCEDURE_COMMON_FIELDS = {
+    "status": "published", "same_day": "Usually the same day", "reviewed_by": "Bench Reviewer, MD",
+    "last_reviewed": datetime.date(2024, 1, 15), "next_review_due": datetime.date(2099, 1, 15),
+}
 # What each synthetic clinic offers, and how often.
 PROCEDURE_MIXES = [
     (("si-joint-injection",), 0.5),
@@ -51,22 +65,24 @@ WEEKDAY_HOURS = (datetime.time(8, 0), datetime.time(17, 0))  # Monday to Friday;
 
 
 def main():
-    backends = []
+    """Run every backend; print the figures of those that finished. Exit status 1 if any failed."""
     with tempfile.TemporaryDirectory(prefix="sijoint-bench-finder-") as scratch_dir:
-        backends.append(("sqlite", f"sqlite:///{Path(scratch_dir) / 'finder.sqlite3'}"))
+        backends = [("sqlite", f"sqlite:///{Path(scratch_dir) / 'finder.sqlite3'}")]
         server_url = os.environ.get("DATABASE_URL", "")
         if urlsplit(server_url).scheme in ("postgres", "postgresql", "pgsql"):
             backends.append(("postgresql", server_url))
-        results = []
+        results, failed = [], []
         for backend, url in backends:
             print(f"finder: loading {CLINIC_COUNT:,} clinics into scratch {backend} and searching ...",
                   file=sys.stderr, flush=True)
-            if backend == "postgresql":
-                results.append(_run_on_scratch_postgresql(url))
+            result = _run_on_scratch_postgresql(url) if backend == "postgresql" else _run_child(url)
+            if result is None:
+                print(f"finder: the {backend} run failed; its error is above.", file=sys.stderr)
+                failed.append(backend)
             else:
-                results.append(_run_child(url))
+                results.append(result)
     _print_table(results)
-    return 0
+    return 1 if failed else 0
 
 
 def _run_on_scratch_postgresql(server_url):
@@ -74,24 +90,26 @@ def _run_on_scratch_postgresql(server_url):
     import psycopg
 
     scratch_url = urlsplit(server_url)._replace(path=f"/{SCRATCH_POSTGRESQL_DATABASE}").geturl()
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_POSTGRESQL_DATABASE}")
-        admin.execute(f"CREATE DATABASE {SCRATCH_POSTGRESQL_DATABASE}")
-        try:
-            return _run_child(scratch_url)
-        finally:
+    try:
+        with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_POSTGRESQL_DATABASE}")
+            admin.execute(f"CREATE DATABASE {SCRATCH_POSTGRESQL_DATABASE}")
+            try:
+                return _run_child(scratch_url)
+            finally:
+                admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_POSTGRESQL_DATABASE}")
+    except psycopg.Error as error:
+        print(f"finder: PostgreSQL: {error}", file=sys.stderr)
+        return None
 
 
 def _run_child(database_url):
+    """The figures from `python -m bench.finder --backend-url database_url`, or None if it failed."""
     completed = subprocess.run(
         [sys.executable, "-m", "bench.finder", "--backend-url", database_url],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
     )
-    if completed.returncode != 0:
-        raise RuntimeError(f"the finder benchmark failed on {urlsplit(database_url).scheme} "
-                           f"(exit {completed.returncode}); its error is above")
-    return json.loads(completed.stdout)
+    return json.loads(completed.stdout) if completed.returncode == 0 else None
 
 
 def _print_table(results):
@@ -156,21 +174,8 @@ def _load_clinics(rng):
 
     with transaction.atomic():
         procedures = {
-            procedure.slug: procedure for procedure in (
-                Procedure.objects.create(slug=slug, title=title, procedure_type=kind, status=Procedure.Status.PUBLISHED,
-                                         summary=summary, duration=duration, anaesthetic=anaesthetic,
-                                         same_day="Usually the same day", recovery_time=recovery,
-                                         reviewed_by="Bench Reviewer, MD", last_reviewed=datetime.date(2024, 1, 15),
-                                         next_review_due=datetime.date(2099, 1, 15))
-                for slug, title, kind, summary, duration, anaesthetic, recovery in [
-                    ("si-joint-injection", "SI joint injection", Procedure.Type.THERAPEUTIC,
-                     "A steroid and numbing medicine injected into the sacroiliac joint to ease pain.",
-                     "15 to 30 minutes", "Local anesthetic", "Back to most activities the next day"),
-                    ("si-joint-fusion", "SI joint fusion", Procedure.Type.SURGICAL,
-                     "Surgery that joins the sacrum and pelvis so the sacroiliac joint stops moving.",
-                     "About 1 hour", "General anesthetic", "6 to 12 weeks"),
-                ]
-            )
+            fields["slug"]: Procedure.objects.create(**fields, **SYNTHETIC_PROCEDURE_COMMON_FIELDS)
+            for fields in SYNTHETIC_PROCEDURES
         }
         zip_centres = _real_zip_centres()
         mixes, weights = zip(*PROCEDURE_MIXES)

@@ -154,8 +154,8 @@ def test_clinic_page(client, loaded):
     assert soup.h1.get_text(strip=True).startswith("Cedar") or soup.h1.get_text(strip=True)
     text = " ".join(soup.get_text().split())
     assert "Not taking new patients" in text
-    rows = soup.select("table.hours tr")
-    assert [row.th.get_text() for row in rows] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    rows = soup.select(".hours dt")
+    assert [row.get_text() for row in rows] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     assert soup.select_one("main a[href^='tel:+1651555']")
     assert soup.select_one("main a[href^='mailto:']")
     assert soup.select_one("main a[href^='https://www.google.com/maps/search/']")
