@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from django.db import transaction
+from django.db import connection, transaction
 
 from .markdown import markdown_problems
 from .models import (
@@ -552,6 +552,8 @@ def content_load(content_dir, *, force=False):
         for document in parsed["clinics"]:
             _clinic_sync(document, report=report, force=force)
         _clinics_unlist_missing({document.key for document in parsed["clinics"]}, report=report)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics: the finder's query plan depends on them
     return report
 
 

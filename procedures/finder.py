@@ -2,7 +2,7 @@
 
 ZIP code centre points come from the `zipcodes` package (bundled data, no network at run time). The
 database query is limited to a bounding box around the centre point, so its cost follows the number
-of clinics nearby, not the size of the table; exact distances are computed only for those candidates.
+of clinics nearby, not the size of the table; exact distances are computed only for the nearest few.
 """
 
 import math
@@ -13,9 +13,9 @@ from functools import lru_cache
 
 import zipcodes
 
-from django.db.models import Prefetch
+from django.db.models import ExpressionWrapper, F, FloatField, prefetch_related_objects
 
-from .models import Clinic, Procedure
+from .models import Clinic, clinics_attach_offered
 
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0
@@ -172,39 +172,61 @@ def _bounding_box(origin, radius):
     }
 
 
-def _candidates(origin, *, radius, procedure_slug, queryset):
+def _nearest(origin, *, radius, procedure_slug, queryset, limit):
+    """[(miles, clinic)] nearest first, at most `limit`, within `radius` miles (None: any distance).
+
+    The database orders the clinics in the bounding box by a flat-earth distance (plain arithmetic, no
+    trigonometry, so any database does it in its own engine) and returns a few more rows than needed;
+    exact great-circle distances are then computed here for that handful only. Over the distances a
+    patient would travel, the flat-earth order matches the great-circle one except for near-ties, and
+    the spare rows cover those.
+    """
     clinics = queryset if queryset is not None else Clinic.objects.listed()
     if procedure_slug:
         clinics = clinics.offering(procedure_slug)
     if radius is not None:
         clinics = clinics.filter(**_bounding_box(origin, radius))
+    stretch = math.cos(math.radians(origin.latitude))  # a degree of longitude is shorter away from the equator
+    north = F("latitude") - origin.latitude
+    east = (F("longitude") - origin.longitude) * stretch
+    flat = ExpressionWrapper(north * north + east * east, output_field=FloatField())
+    candidates = clinics.annotate(flat_distance=flat).order_by("flat_distance")[: limit * 2 + 10]
     scored = []
-    for pk, latitude, longitude in clinics.values_list("pk", "latitude", "longitude"):
-        miles = distance_miles(origin.latitude, origin.longitude, latitude, longitude)
+    for clinic in candidates:
+        miles = distance_miles(origin.latitude, origin.longitude, clinic.latitude, clinic.longitude)
         if radius is None or miles <= radius:
-            scored.append((miles, pk))
-    return scored
+            scored.append((miles, clinic))
+    scored.sort(key=lambda item: item[0])
+    return scored[:limit]
 
 
 def clinics_near(origin, *, radius_miles=DEFAULT_RADIUS, procedure_slug=None, limit=DEFAULT_LIMIT, queryset=None):
-    """The nearest listed clinics within radius_miles (None: any distance), nearest first, as Matches."""
-    scored = sorted(_candidates(origin, radius=radius_miles, procedure_slug=procedure_slug, queryset=queryset))
-    return _matches(scored[:limit])
+    """The nearest listed clinics within radius_miles (None: any distance), nearest first, as Matches.
+
+    Where clinics are dense, a quarter of the radius already holds `limit` of them, and nothing outside
+    that circle can be nearer; a smaller box is a cheaper query, so the search starts small and widens.
+    """
+    steps = [radius_miles] if radius_miles is None or radius_miles <= 10 else [radius_miles / 4, radius_miles / 2, radius_miles]
+    for radius in steps:
+        scored = _nearest(origin, radius=radius, procedure_slug=procedure_slug, queryset=queryset, limit=limit)
+        if len(scored) >= limit:
+            break
+    return _matches(scored)
 
 
 def clinics_nearest(origin, *, procedure_slug=None, limit=3, queryset=None):
     """The nearest clinics at any distance, widening the search box step by step so the query stays small."""
     radius = 100
     while radius <= 3200:
-        scored = _candidates(origin, radius=radius, procedure_slug=procedure_slug, queryset=queryset)
+        scored = _nearest(origin, radius=radius, procedure_slug=procedure_slug, queryset=queryset, limit=limit)
         if len(scored) >= limit:
-            return _matches(sorted(scored)[:limit])
+            return _matches(scored)
         radius *= 2
     return clinics_near(origin, radius_miles=None, procedure_slug=procedure_slug, limit=limit, queryset=queryset)
 
 
 def _matches(scored):
-    clinics = Clinic.objects.prefetch_related(
-        "opening_hours", Prefetch("procedures", queryset=Procedure.objects.published().in_reading_order())
-    ).in_bulk([pk for _miles, pk in scored])
-    return [Match(clinic=clinics[pk], distance_miles=round(miles, 1)) for miles, pk in scored]
+    clinics = [clinic for _miles, clinic in scored]
+    prefetch_related_objects(clinics, "opening_hours")
+    clinics_attach_offered(clinics)
+    return [Match(clinic=clinic, distance_miles=round(miles, 1)) for miles, clinic in scored]

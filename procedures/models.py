@@ -100,8 +100,11 @@ class Procedure(models.Model):
         items = cache.get(cls.NAVIGATION_CACHE_KEY)
         if items is None:
             items = [
-                {"title": procedure.title, "slug": procedure.slug, "url": procedure.get_absolute_url()}
-                for procedure in cls.objects.published().in_reading_order().only("title", "slug")
+                {
+                    "id": procedure.pk, "title": procedure.title, "slug": procedure.slug,
+                    "url": procedure.get_absolute_url(), "procedure_type": procedure.procedure_type,
+                }
+                for procedure in cls.objects.published().in_reading_order().only("title", "slug", "procedure_type")
             ]
             cache.set(cls.NAVIGATION_CACHE_KEY, items, None)
         return items
@@ -237,7 +240,26 @@ class ClinicQuerySet(models.QuerySet):
         return self.filter(is_listed=True)
 
     def offering(self, procedure_slug):
-        return self.filter(procedures__slug=procedure_slug, procedures__status=Procedure.Status.PUBLISHED)
+        """Clinics offering a published procedure. Joins only the link table: the procedure comes from the cache."""
+        procedure = next((item for item in Procedure.navigation() if item["slug"] == procedure_slug), None)
+        return self.filter(procedures=procedure["id"]) if procedure else self.none()
+
+
+def clinics_attach_offered(clinics):
+    """Give each clinic `offered`: the published procedures it offers ({title, slug, url}), in reading order.
+
+    One query on the clinic-procedure link table; the procedures themselves come from the cached menu.
+    """
+    published = {item["id"]: item for item in Procedure.navigation()}
+    order = list(published)
+    offered = {clinic.pk: [] for clinic in clinics}
+    links = Clinic.procedures.through.objects.filter(clinic_id__in=list(offered)).values_list("clinic_id", "procedure_id")
+    for clinic_id, procedure_id in links:
+        if procedure_id in published:
+            offered[clinic_id].append(published[procedure_id])
+    for clinic in clinics:
+        clinic.offered = sorted(offered[clinic.pk], key=lambda item: order.index(item["id"]))
+    return clinics
 
 
 class Clinic(models.Model):

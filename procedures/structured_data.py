@@ -114,8 +114,8 @@ def clinic_graph(clinic):
         "openingHoursSpecification": hours,
         "isAcceptingNewPatients": clinic.accepting_new_patients,
         "availableService": [
-            {"@type": PROCEDURE_TYPE[p.procedure_type], "name": p.title, "url": absolute(p.get_absolute_url())}
-            for p in clinic.procedures.all()
+            {"@type": PROCEDURE_TYPE[p["procedure_type"]], "name": p["title"], "url": absolute(p["url"])}
+            for p in clinic.offered
         ],
     }
     if clinic.email:

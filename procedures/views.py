@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import Prefetch
 from django.http import (
     Http404, HttpResponse, HttpResponseNotFound, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse,
 )
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 from . import structured_data
 from .forms import ClinicSearchForm
 from .markdown import markdown_to_html
-from .models import Clinic, Procedure, ProcedureRedirect, SiteDetails
+from .models import Clinic, Procedure, ProcedureRedirect, SiteDetails, clinics_attach_offered
 from .uploads import ImageUploadForm
 
 
@@ -94,14 +93,10 @@ def clinic_finder(request):
 
 
 def clinic_detail(request, slug):
-    clinic = (
-        Clinic.objects.listed()
-        .prefetch_related("opening_hours", Prefetch("procedures", queryset=Procedure.objects.published().in_reading_order()))
-        .filter(slug=slug)
-        .first()
-    )
+    clinic = Clinic.objects.listed().prefetch_related("opening_hours").filter(slug=slug).first()
     if clinic is None:
         raise Http404("No clinic at this address.")
+    clinics_attach_offered([clinic])
     return render(request, "clinics/detail.html", {
         "clinic": clinic,
         "structured_data": structured_data.json_ld(structured_data.clinic_graph(clinic)),
@@ -140,7 +135,7 @@ def clinic_json(match):
         "longitude": clinic.longitude,
         "distance_miles": match.distance_miles,
         "telemedicine": clinic.telemedicine,
-        "procedures": [procedure.slug for procedure in clinic.procedures.all()],
+        "procedures": [procedure["slug"] for procedure in clinic.offered],
     }
 
 
