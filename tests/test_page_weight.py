@@ -1,0 +1,35 @@
+"""Fast on a poor connection: a procedure page needs no JavaScript, and its HTML plus CSS stay under
+30 KB compressed (bench/page_weight.py prints the figures for every page)."""
+
+import gzip
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.staticfiles import finders
+
+pytestmark = pytest.mark.django_db
+
+BUDGET_BYTES = 30 * 1024
+
+
+@pytest.mark.parametrize("url", ["/procedures/si-joint-injection/", "/procedures/si-joint-fusion/", "/"])
+def test_page_and_its_css_fit_the_budget_and_need_no_javascript(client, loaded, url):
+    html = client.get(url).content
+    soup = BeautifulSoup(html, "html.parser")
+    assert not [s for s in soup.find_all("script") if s.get("type") != "application/ld+json"]
+    sheets = [link["href"] for link in soup.find_all("link", rel="stylesheet")]
+    assert sheets == ["/static/css/site.css"]
+    css = open(finders.find("css/site.css"), "rb").read()
+    total = len(gzip.compress(html, 6)) + len(gzip.compress(css, 6))
+    assert total < BUDGET_BYTES, f"{total} bytes compressed"
+
+
+def test_every_image_has_width_and_height(client, loaded):
+    from procedures.models import Section
+
+    section = Section.objects.get(procedure__slug="si-joint-fusion", kind="during")
+    section.body += "\n\n![A small cut on the side of the buttock](/media/uploads/abc-640x480.jpg)"
+    section.save()
+    soup = BeautifulSoup(client.get("/procedures/si-joint-fusion/").content, "html.parser")
+    images = soup.find_all("img")
+    assert images and all(img.get("width") and img.get("height") and img.get("alt") for img in images)
