@@ -14,6 +14,9 @@ from simple_history.models import HistoricalRecords
 from .markdown import markdown_to_html
 from .sections import SECTION_CHOICES, SECTION_HEADING, SECTION_POSITION
 
+# Cached fragments are keyed by the content version, so they never go stale; this only bounds memory.
+CACHE_SECONDS = 24 * 60 * 60
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens, e.g. si-joint-fusion."
 )
@@ -34,6 +37,25 @@ def tel_url(phone):
 def normalise_markdown(text):
     """Browsers submit textareas with CRLF; files use LF. Store one form so edits compare equal."""
     return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n")).strip()
+
+
+class ContentVersion(models.Model):
+    """One number that goes up whenever patient-facing content changes, in any process on any server.
+
+    Cached pages and fragments are keyed by it, so a save in the admin or a content load makes every
+    page fresh at once, even where each app server keeps its own local-memory cache.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls):
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})
 
 
 class ProcedureQuerySet(models.QuerySet):
@@ -92,12 +114,13 @@ class Procedure(models.Model):
     def get_absolute_url(self):
         return reverse("procedures:detail", kwargs={"slug": self.slug})
 
-    NAVIGATION_CACHE_KEY = "procedure-navigation"
-
     @classmethod
     def navigation(cls):
         """Title and URL of each published procedure, for the menu on every page (cached)."""
-        items = cache.get(cls.NAVIGATION_CACHE_KEY)
+        from .caching import versioned_key
+
+        key = versioned_key("procedure-navigation")
+        items = cache.get(key)
         if items is None:
             items = [
                 {
@@ -106,7 +129,7 @@ class Procedure(models.Model):
                 }
                 for procedure in cls.objects.published().in_reading_order().only("title", "slug", "procedure_type")
             ]
-            cache.set(cls.NAVIGATION_CACHE_KEY, items, None)
+            cache.set(key, items, CACHE_SECONDS)
         return items
 
     @property
@@ -183,8 +206,6 @@ class Section(models.Model):
 class SiteDetails(models.Model):
     """The organisation behind the site: one row, shown on every page."""
 
-    CACHE_KEY = "site-details"
-
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40)
@@ -219,16 +240,18 @@ class SiteDetails(models.Model):
             setattr(self, field, normalise_markdown(getattr(self, field)))
             setattr(self, f"{field}_html", markdown_to_html(getattr(self, field)))
         super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
 
     @classmethod
     def current(cls):
         """The site details, from the cache when it has them; an empty record before content is loaded."""
-        details = cache.get(cls.CACHE_KEY)
+        from .caching import versioned_key
+
+        key = versioned_key("site-details")
+        details = cache.get(key)
         if details is None:
             details = cls.objects.filter(pk=1).first() or cls()
             if details.pk:
-                cache.set(cls.CACHE_KEY, details, None)
+                cache.set(key, details, CACHE_SECONDS)
         return details
 
 

@@ -1,14 +1,25 @@
-"""Keeps cached site-wide fragments (menu, site details) in step with the database."""
+"""Any change to patient-facing content bumps the content version, so every cached page is fresh at once."""
 
-from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Procedure, Section, SiteDetails
+from .models import Clinic, ContentVersion, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails
+
+CONTENT_MODELS = (Procedure, Section, SiteDetails, Clinic, OpeningHours, ProcedureRedirect)
 
 
-@receiver([post_save, post_delete], sender=Procedure)
-@receiver([post_save, post_delete], sender=Section)
-@receiver([post_save, post_delete], sender=SiteDetails)
 def content_changed(sender, **kwargs):
-    cache.delete_many([Procedure.NAVIGATION_CACHE_KEY, SiteDetails.CACHE_KEY])
+    if kwargs.get("raw"):  # fixtures being loaded
+        return
+    ContentVersion.bump()
+
+
+for model in CONTENT_MODELS:
+    post_save.connect(content_changed, sender=model, dispatch_uid=f"content-changed-save-{model.__name__}")
+    post_delete.connect(content_changed, sender=model, dispatch_uid=f"content-changed-delete-{model.__name__}")
+
+
+@receiver(m2m_changed, sender=Clinic.procedures.through)
+def clinic_procedures_changed(sender, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        ContentVersion.bump()

@@ -1,6 +1,9 @@
 """Thin views: pick the records, hand them to a template. Stored HTML only; no Markdown parsed here."""
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django_ratelimit.decorators import ratelimit
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import (
     Http404, HttpResponse, HttpResponseNotFound, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse,
@@ -108,8 +111,20 @@ def clinic_detail(request, slug):
     })
 
 
+def client_address(group, request):
+    """Who is asking, for the rate limit: behind our load balancer, the address it saw; else the peer."""
+    if settings.BEHIND_PROXY and request.META.get("HTTP_X_FORWARDED_FOR"):
+        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@ratelimit(key=client_address, rate=lambda group, request: settings.API_RATE_LIMIT, block=False)
 def clinic_api(request):
     """JSON twin of the finder: the same validation and results, for other sites and apps."""
+    if getattr(request, "limited", False):
+        response = JsonResponse({"error": "Too many requests. Please wait a minute and try again."}, status=429)
+        response["Retry-After"] = "60"
+        return response
     form = ClinicSearchForm.from_query(request.GET)
     if not form.is_bound:
         return JsonResponse({"error": "Add ?q= with a 5-digit ZIP code or a town and state, e.g. ?q=55435."}, status=400)
@@ -137,6 +152,27 @@ def clinic_json(match):
         "telemedicine": clinic.telemedicine,
         "procedures": [procedure["slug"] for procedure in clinic.offered],
     }
+
+
+def healthz(request):
+    """For load balancers and Docker: 200 when the database and the cache answer, 503 when not."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as error:  # report, do not crash: this is what the check is for
+        checks["database"] = f"error: {type(error).__name__}"
+    try:
+        cache.set("healthz", "ok", 10)
+        checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error: value not read back"
+    except Exception as error:
+        checks["cache"] = f"error: {type(error).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    response = JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def robots_txt(request):

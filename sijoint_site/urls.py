@@ -15,6 +15,7 @@ urlpatterns = [
     path("markdownx/upload/", views.image_upload, name="markdownx_upload"),
     path("favicon.ico", views.favicon),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("", include("procedures.urls")),
 ]

@@ -1,0 +1,42 @@
+"""Database queries per page stay fixed: they do not grow with the number of sections or clinics."""
+
+import pytest
+from django.core.cache import cache
+
+from procedures.models import Clinic, Section
+
+pytestmark = pytest.mark.django_db
+
+# With an empty cache every page reads the content version, the site details and the menu (3), then:
+PAGE_QUERIES = {
+    "/": 4,  # + the procedure cards
+    "/procedures/si-joint-fusion/": 5,  # + the procedure, its sections
+    "/clinics/": 3,
+    # + the clinics (one query per widening step: a quarter, half, all of the radius; here all three
+    #   because only five clinics are within 25 miles), their opening hours, their procedures
+    "/clinics/?q=55435&radius=25": 8,
+    "/clinics/edina/": 6,  # + the clinic, its opening hours, its procedures
+    "/procedures/no-such-page/": 5,  # + the procedure lookup, the old-address lookup
+}
+
+
+@pytest.mark.parametrize("url, expected", PAGE_QUERIES.items())
+def test_query_count_per_page(client, loaded, url, expected, django_assert_num_queries):
+    cache.clear()
+    with django_assert_num_queries(expected):
+        client.get(url)
+
+
+def test_query_count_does_not_grow_with_more_sections_or_clinics(client, loaded, django_assert_num_queries):
+    fusion_section = Section.objects.filter(procedure__slug="si-joint-fusion").first()
+    fusion_section.delete()  # fewer sections
+    template = Clinic.objects.get(slug="edina")
+    for number in range(5):  # more clinics near the search
+        template.pk, template.slug = None, f"edina-copy-{number}"
+        template.save()
+    cache.clear()
+    with django_assert_num_queries(PAGE_QUERIES["/procedures/si-joint-fusion/"]):
+        client.get("/procedures/si-joint-fusion/")
+    cache.clear()
+    with django_assert_num_queries(PAGE_QUERIES["/clinics/?q=55435&radius=25"]):
+        client.get("/clinics/?q=55435&radius=25")
