@@ -61,7 +61,8 @@ if not SECRET_KEY:
 elif not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is a development key; production needs its own secret.")
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+# Local names are always allowed so that health checks from the machine itself get through.
+ALLOWED_HOSTS = sorted(set(env_list("DJANGO_ALLOWED_HOSTS", [])) | {"127.0.0.1", "localhost"})
 
 # The public address of the site, used for canonical URLs, the sitemap and structured data.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
