@@ -25,7 +25,32 @@ def words_diff_html(old, new):
             parts.append(f"<del>{escape(' '.join(old_words[a1:a2]))}</del>")
         if operation in ("insert", "replace"):
             parts.append(f"<ins>{escape(' '.join(new_words[b1:b2]))}</ins>")
-    return mark_safe(" ".join(part for part in parts if part).replace("\n", "<br>"))
+    return " ".join(part for part in parts if part)
+
+
+def text_diff_html(old, new, *, context=1):
+    """A multi-line change: changed lines with words marked, `context` unchanged lines around them,
+    and longer unchanged stretches folded to a count, so a one-word edit in a long section is easy to see."""
+    old_lines, new_lines = str(old or "").split("\n"), str(new or "").split("\n")
+    rows = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    for index, (operation, a1, a2, b1, b2) in enumerate(opcodes):
+        if operation == "equal":
+            lines = [escape(line) for line in old_lines[a1:a2]]
+            head = lines[:context] if index > 0 else []
+            tail = lines[-context:] if index < len(opcodes) - 1 else []
+            folded = len(lines) - len(head) - len(tail)
+            if folded > 0:
+                rows += head + [f"<span class=\"history-fold\">\u2026 {folded} unchanged line{'s' if folded != 1 else ''} \u2026</span>"] + tail
+            else:
+                rows += lines
+        elif operation == "replace" and a2 - a1 == b2 - b1:
+            rows += [words_diff_html(a, b) for a, b in zip(old_lines[a1:a2], new_lines[b1:b2])]
+        else:
+            rows += [f"<del>{escape(line)}</del>" for line in old_lines[a1:a2] if line]
+            rows += [f"<ins>{escape(line)}</ins>" for line in new_lines[b1:b2] if line]
+    return mark_safe("<br>".join(rows))
 
 
 @dataclass
@@ -58,7 +83,7 @@ def _changes(record, previous):
         return [Change("", "Deleted")]
     delta = record.diff_against(previous)
     return [
-        Change(record.instance._meta.get_field(change.field).verbose_name, words_diff_html(change.old, change.new))
+        Change(record.instance._meta.get_field(change.field).verbose_name, text_diff_html(change.old, change.new))
         for change in delta.changes
         if change.field not in IGNORED_FIELDS
     ]

@@ -280,3 +280,16 @@ def test_png_and_webp_uploads_are_accepted(editor_client, media_root):
         response = editor_client.post("/markdownx/upload/", {"image": image_bytes(fmt, size=(600, 400))})
         assert response.status_code == 200, response.content
         assert f"-600x400.{extension})" in response.json()["image_code"]
+
+
+def test_history_diff_shows_changed_lines_and_folds_the_rest():
+    from procedures.history import text_diff_html
+
+    old = "\n".join(f"Line {n}." for n in range(1, 21))
+    new = old.replace("Line 10.", "Line ten, changed.")
+    html = str(text_diff_html(old, new))
+    assert "<del>10.</del>" in html and "<ins>ten, changed.</ins>" in html
+    assert "Line 9." in html and "Line 11." in html, "one line of context either side"
+    assert "8 unchanged lines" in html and "9 unchanged lines" in html
+    assert "Line 3." not in html
+    assert "&lt;script&gt;" in str(text_diff_html("", "<script>x</script>")), "escaped"
