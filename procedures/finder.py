@@ -54,23 +54,25 @@ def distance_miles(lat1, lon1, lat2, lon2):
 
 
 def zip_centre(zip_code):
-    """(latitude, longitude, city, state, timezone) of a 5-digit ZIP code, or None if there is no such ZIP."""
-    entry = _zip_index().get(zip_code)
-    if entry is None:
+    """(latitude, longitude, city, state, timezone) of a 5-digit ZIP code, or None if there is no such ZIP.
+    Latitude and longitude are None for the few ZIP codes (military, PO boxes) with no centre point."""
+    return _zip_index().get(zip_code)
+
+
+def _centre_point(entry):
+    """(latitude, longitude) of a zipcodes entry, or None where the data has no usable point."""
+    try:
+        point = (float(entry["lat"]), float(entry["long"]))
+    except (TypeError, ValueError):
         return None
-    return entry
+    return None if point == (0.0, 0.0) else point
 
 
 @lru_cache(maxsize=1)
 def _zip_index():
     index = {}
     for entry in zipcodes.list_all():
-        try:
-            latitude, longitude = float(entry["lat"]), float(entry["long"])
-        except (TypeError, ValueError):
-            latitude = longitude = None
-        if latitude == 0 and longitude == 0:
-            latitude = longitude = None
+        latitude, longitude = _centre_point(entry) or (None, None)
         index[entry["zip_code"]] = (latitude, longitude, entry["city"], entry["state"], entry.get("timezone") or "")
     return index
 
@@ -80,11 +82,8 @@ def _town_index():
     """{(town, state): (latitude, longitude)}: the mean of the town's ZIP centre points."""
     points = {}
     for entry in zipcodes.list_all():
-        try:
-            point = (float(entry["lat"]), float(entry["long"]))
-        except (TypeError, ValueError):
-            continue
-        if point == (0.0, 0.0) or not entry["active"]:
+        point = _centre_point(entry)
+        if point is None or not entry["active"]:
             continue
         for city in [entry["city"], *entry.get("acceptable_cities", [])]:
             points.setdefault((_town_key(city), entry["state"]), []).append(point)
