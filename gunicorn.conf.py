@@ -9,8 +9,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Worker recycling is off by default: a recycled worker starts with an empty cache and reloads the ZIP
+# code data, which showed up as one-second stalls under load (bench/load.py). Set it to bound a leak.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
 # Logs go to stdout/stderr; the access log is one JSON object a line for the log collector.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
@@ -20,3 +22,10 @@ access_log_format = (
     '"bytes":"%(B)s","duration_ms":%(M)s,"referer":"%(f)s","user_agent":"%(a)s"}'
 )
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Load the ZIP code tables before the worker takes requests, not during a patient's first search."""
+    from procedures.finder import warm_up
+
+    warm_up()
