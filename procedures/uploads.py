@@ -36,7 +36,9 @@ class ImageUploadForm(forms.Form):
                     raise forms.ValidationError("The image has too many pixels. Resize it and try again.")
                 probe.verify()
         except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-            raise forms.ValidationError("This file is not an image we can use. Upload a JPEG, PNG or WebP image.")
+            raise forms.ValidationError(
+                "This file is not an image we can use. Upload a JPEG, PNG or WebP image."
+            ) from None
         if image_format not in ALLOWED_FORMATS:
             raise forms.ValidationError(
                 f"{image_format} images are not accepted. Upload a JPEG, PNG or WebP image (SVG is not allowed)."

@@ -5,7 +5,7 @@ import io
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 from PIL import Image
 
 from procedures.models import Procedure, ProcedureRedirect, Section
