@@ -30,6 +30,9 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 # Link text that tells a screen-reader user nothing about where the link goes.
 VAGUE_LINK_TEXT = {"", "click here", "here", "click", "link", "this link", "read more", "more", "this"}
 
+# What the editor inserts for an uploaded image; saving refuses it until staff describe the image.
+PLACEHOLDER_ALT = "Describe the image for people who cannot see it"
+
 # Inside a section the section's own heading is the h2, so sub-headings start at h3.
 SECTION_TOP_HEADING_LEVEL = 3
 
@@ -98,6 +101,8 @@ def markdown_problems(text, *, top_heading_level=SECTION_TOP_HEADING_LEVEL):
         for bang, label, _target in _INLINE_LINK.findall(line):
             if bang and not label.strip():
                 problems.append((number, "This image has no alt text. Describe the image in the [square brackets]."))
+            elif bang and label.strip() == PLACEHOLDER_ALT:
+                problems.append((number, "Replace the placeholder alt text with a description of this image."))
             elif not bang and _plain(label) in VAGUE_LINK_TEXT:
                 problems.append((
                     number,

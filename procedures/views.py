@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from . import structured_data
 from .forms import ClinicSearchForm
-from .markdown import markdown_to_html
+from .markdown import PLACEHOLDER_ALT, markdown_to_html
 from .models import Clinic, Procedure, ProcedureRedirect, SiteDetails, clinics_attach_offered
 from .uploads import ImageUploadForm
 
@@ -216,7 +216,7 @@ def image_upload(request):
     form = ImageUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return JsonResponse({"image": form.errors.get("image", ["Choose an image to upload."])}, status=400)
-    return JsonResponse({"image_code": f"![Describe the image for people who cannot see it]({form.save()})"})
+    return JsonResponse({"image_code": f"![{PLACEHOLDER_ALT}]({form.save()})"})
 
 
 def favicon(request):

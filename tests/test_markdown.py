@@ -53,6 +53,7 @@ def test_script_text_is_not_executable_after_cleaning():
         ("### Fine\n\n##### Skips", 3, "skips a level"),
         ("## Too high", 1, "Use ### for a heading inside a section"),
         ('<img src="/media/a.png">', None, "no alt text"),
+        ("![Describe the image for people who cannot see it](/media/a.png)", 1, "Replace the placeholder alt text"),
     ],
 )
 def test_accessibility_problems_are_found_with_their_line(source, line, expected):
