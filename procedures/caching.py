@@ -59,7 +59,7 @@ class PageCacheMiddleware:
             if stored is not None:
                 return self._response(stored)
             response = self.get_response(request)
-            if self._cacheable_response(request, response):
+            if self._cacheable_response(response):
                 response["ETag"] = '"%s"' % hashlib.md5(response.content, usedforsecurity=False).hexdigest()
                 response["Cache-Control"] = f"public, max-age={BROWSER_MAX_AGE}"
                 cache.set(key, (response.status_code, list(response.items()), response.content), PAGE_SECONDS)
@@ -74,12 +74,11 @@ class PageCacheMiddleware:
         )
 
     @staticmethod
-    def _cacheable_response(request, response):
+    def _cacheable_response(response):
         return (
             response.status_code == 200
             and not response.streaming
             and not response.cookies
-            and not getattr(request, "_page_cache_skip", False)
             and "private" not in response.get("Cache-Control", "")
         )
 

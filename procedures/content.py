@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from django.db import connection, transaction
 
+from .finder import zip_centre
 from .markdown import markdown_problems
 from .models import (
     WEEKDAYS, Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails, normalise_markdown,
@@ -319,8 +320,6 @@ _PERIOD = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 def clinics_parse(path, *, procedure_slugs):
     """Parse clinics.yaml into one Document per clinic, or raise ContentInvalid listing every problem."""
-    from .finder import zip_centre
-
     path = Path(path)
     if not path.exists():
         return []

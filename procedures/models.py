@@ -345,9 +345,6 @@ class Clinic(models.Model):
             periods[period.weekday].append((period.opens, period.closes))
         return [(WEEKDAYS[day].capitalize(), sorted(periods[day])) for day in range(7)]
 
-    def hours_on(self, weekday):
-        return self.week()[weekday][1]
-
     def today(self):
         """Today's opening periods, in the clinic's own time zone."""
         import zoneinfo
@@ -356,7 +353,7 @@ class Clinic(models.Model):
             zone = zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             zone = zoneinfo.ZoneInfo("America/Chicago")
-        return self.hours_on(timezone.now().astimezone(zone).weekday())
+        return self.week()[timezone.now().astimezone(zone).weekday()][1]
 
 
 class OpeningHours(models.Model):
