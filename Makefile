@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench check install install-dev collectstatic serve-production clean
+.PHONY: run test bench check lint format install install-dev collectstatic serve-production clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ collectstatic: install
 ## make bench: throughput, latency, page weight and finder speed, printed as figures
 bench: install-dev collectstatic
 	$(BIN)/python -m bench
+
+## make lint: ruff's lint rules and format check (configuration in pyproject.toml); fails on any finding
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## make format: apply ruff's safe fixes and formatting
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 ## make check: Django's deployment checklist under production settings
 check: install

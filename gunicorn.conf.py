@@ -26,6 +26,6 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 
 def post_worker_init(worker):
     """Load the ZIP code tables before the worker takes requests, not during a patient's first search."""
-    from procedures.finder import warm_up
+    from procedures.geo import warm_up
 
     warm_up()

@@ -53,10 +53,13 @@ def main(argv):
     if len(names) == 1:
         return run_in_this_process(names[0])
     outcomes = run_each_in_own_process(names)
-    print("bench: " + ", ".join(
-        f"{name} {'ok' if status == 0 else f'FAILED (exit {status})'} in {seconds:.0f} s"
-        for name, (status, seconds) in outcomes.items()
-    ))
+    print(
+        "bench: "
+        + ", ".join(
+            f"{name} {'ok' if status == 0 else f'FAILED (exit {status})'} in {seconds:.0f} s"
+            for name, (status, seconds) in outcomes.items()
+        )
+    )
     return 0 if all(status == 0 for status, _seconds in outcomes.values()) else 1
 
 

@@ -9,13 +9,15 @@ def setup_django(database_url, **extra_environment):
 
     REDIS_URL is removed so nothing a benchmark caches lands in a shared Redis.
     """
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "sijoint_site.settings",
-        "DATABASE_URL": database_url,
-        "DJANGO_SECRET_KEY": f"bench-only-{secrets.token_urlsafe(32)}",
-        "DJANGO_DEBUG": "0",
-        **extra_environment,
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "sijoint_site.settings",
+            "DATABASE_URL": database_url,
+            "DJANGO_SECRET_KEY": f"bench-only-{secrets.token_urlsafe(32)}",
+            "DJANGO_DEBUG": "0",
+            **extra_environment,
+        }
+    )
     os.environ.pop("REDIS_URL", None)
 
     import django

@@ -40,17 +40,31 @@ PROCEDURE_FILTERS = [None, "si-joint-fusion"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 SYNTHETIC_PROCEDURES = [
-    {"slug": "si-joint-injection", "title": "SI joint injection", "procedure_type": "therapeutic",
-     "summary": "A steroid and numbing medicine injected into the sacroiliac joint to ease pain.",
-     "duration": "15 to 30 minutes", "anaesthetic": "Local anesthetic",
-     "recovery_time": "Back to most activities the next day"},
-    {"slug": "si-joint-fusion", "title": "SI joint fusion", "procedure_type": "surgical",
-     "summary": "Surgery that joins the sacrum and pelvis so the sacroiliac joint stops moving.",
-     "duration": "About 1 hour", "anaesthetic": "General anesthetic", "recovery_time": "6 to 12 weeks"},
+    {
+        "slug": "si-joint-injection",
+        "title": "SI joint injection",
+        "procedure_type": "therapeutic",
+        "summary": "A steroid and numbing medicine injected into the sacroiliac joint to ease pain.",
+        "duration": "15 to 30 minutes",
+        "anaesthetic": "Local anesthetic",
+        "recovery_time": "Back to most activities the next day",
+    },
+    {
+        "slug": "si-joint-fusion",
+        "title": "SI joint fusion",
+        "procedure_type": "surgical",
+        "summary": "Surgery that joins the sacrum and pelvis so the sacroiliac joint stops moving.",
+        "duration": "About 1 hour",
+        "anaesthetic": "General anesthetic",
+        "recovery_time": "6 to 12 weeks",
+    },
 ]
 SYNTHETIC_PROCEDURE_COMMON_FIELDS = {
-    "status": "published", "same_day": "Usually the same day", "reviewed_by": "Bench Reviewer, MD",
-    "last_reviewed": datetime.date(2024, 1, 15), "next_review_due": datetime.date(2099, 1, 15),
+    "status": "published",
+    "going_home": "Usually the same day",
+    "reviewed_by": "Bench Reviewer, MD",
+    "last_reviewed": datetime.date(2024, 1, 15),
+    "next_review_due": datetime.date(2099, 1, 15),
 }
 # What each synthetic clinic offers, and how often.
 PROCEDURE_MIXES = [
@@ -73,8 +87,11 @@ def main():
             backends.append(("postgresql", server_url))
         results, failed = [], []
         for backend, url in backends:
-            print(f"finder: loading {CLINIC_COUNT:,} clinics into scratch {backend} and searching ...",
-                  file=sys.stderr, flush=True)
+            print(
+                f"finder: loading {CLINIC_COUNT:,} clinics into scratch {backend} and searching ...",
+                file=sys.stderr,
+                flush=True,
+            )
             result = _run_on_scratch_postgresql(url) if backend == "postgresql" else _run_child(url)
             if result is None:
                 print(f"finder: the {backend} run failed; its error is above.", file=sys.stderr)
@@ -107,26 +124,36 @@ def _run_child(database_url):
     """The figures from `python -m bench.finder --backend-url database_url`, or None if it failed."""
     completed = subprocess.run(
         [sys.executable, "-m", "bench.finder", "--backend-url", database_url],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     return json.loads(completed.stdout) if completed.returncode == 0 else None
 
 
 def _print_table(results):
-    print(f"finder: nearest {LIMIT} within {RADIUS_MILES} miles, {SEARCH_COUNT:,} random real ZIP codes, "
-          f"{CLINIC_COUNT:,} clinics")
-    print(f"{'backend':<12}{'procedure':<17}{'clinics':>9}{'load s':>8}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}"
-          f"{'max ms':>8}{'results/query':>15}  target p50<{TARGET_P50_MS:g}ms")
+    print(
+        f"finder: nearest {LIMIT} within {RADIUS_MILES} miles, {SEARCH_COUNT:,} random real ZIP codes, "
+        f"{CLINIC_COUNT:,} clinics"
+    )
+    print(
+        f"{'backend':<12}{'procedure':<17}{'clinics':>9}{'load s':>8}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}"
+        f"{'max ms':>8}{'results/query':>15}  target p50<{TARGET_P50_MS:g}ms"
+    )
     for result in results:
         for index, timing in enumerate(result["timings"]):
             load = f"{result['load_seconds']:.1f}" if index == 0 else ""
             clinics = f"{result['clinics']:,}" if index == 0 else ""
             verdict = "met" if timing["p50_ms"] < TARGET_P50_MS else "NOT met"
-            print(f"{result['backend'] if index == 0 else '':<12}{timing['procedure'] or 'any':<17}{clinics:>9}"
-                  f"{load:>8}{timing['p50_ms']:>8.2f}{timing['p90_ms']:>8.2f}{timing['p99_ms']:>8.2f}"
-                  f"{timing['max_ms']:>8.2f}{timing['mean_results']:>15.1f}  {verdict}")
-    print(f"load s: inserting the clinics, their procedures and weekday opening hours"
-          f" (plus ANALYZE, as load_content runs); each search is timed alone after {WARM_UP_COUNT} warm-up searches.")
+            print(
+                f"{result['backend'] if index == 0 else '':<12}{timing['procedure'] or 'any':<17}{clinics:>9}"
+                f"{load:>8}{timing['p50_ms']:>8.2f}{timing['p90_ms']:>8.2f}{timing['p99_ms']:>8.2f}"
+                f"{timing['max_ms']:>8.2f}{timing['mean_results']:>15.1f}  {verdict}"
+            )
+    print(
+        f"load s: inserting the clinics, their procedures and weekday opening hours"
+        f" (plus ANALYZE, as load_content runs); each search is timed alone after {WARM_UP_COUNT} warm-up searches."
+    )
 
 
 # --- The child process: one backend ----------------------------------------------------------------------
@@ -161,7 +188,7 @@ def run_backend(database_url):
 
 def _real_zip_centres():
     """[(zip code, latitude, longitude, city, state, timezone)] for every ZIP code with a known centre point."""
-    from procedures.finder import _zip_index
+    from procedures.geo import _zip_index
 
     return [(zip_code, *entry) for zip_code, entry in sorted(_zip_index().items()) if entry[0] is not None]
 
@@ -177,59 +204,69 @@ def _load_clinics(rng):
             for fields in SYNTHETIC_PROCEDURES
         }
         zip_centres = _real_zip_centres()
-        mixes, weights = zip(*PROCEDURE_MIXES)
+        mixes, weights = zip(*PROCEDURE_MIXES, strict=False)
         clinics, offered = [], []
         for number in range(1, CLINIC_COUNT + 1):
             zip_code, latitude, longitude, city, state, timezone = rng.choice(zip_centres)
-            clinics.append(Clinic(
-                name=f"Bench Spine & Joint Clinic {number} \u2013 {city.title()}",
-                slug=f"bench-clinic-{number}",
-                address=f"{rng.randint(1, 9999)} Main St, Suite {rng.randint(100, 499)}",
-                city=city.title(),
-                state=state,
-                zip_code=zip_code,
-                latitude=latitude + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
-                longitude=longitude + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
-                timezone=timezone or "America/Chicago",
-                phone=f"({rng.randint(201, 989)}) 555-01{rng.randint(0, 99):02d}",
-                email=f"clinic{number}@example.org",
-                telemedicine=rng.random() < 0.4,
-                step_free_access=rng.random() < 0.9,
-                access_notes="Step-free entrance from the parking lot.",
-                accepting_new_patients=rng.random() < 0.8,
-            ))
+            clinics.append(
+                Clinic(
+                    name=f"Bench Spine & Joint Clinic {number} \u2013 {city.title()}",
+                    slug=f"bench-clinic-{number}",
+                    address=f"{rng.randint(1, 9999)} Main St, Suite {rng.randint(100, 499)}",
+                    city=city.title(),
+                    state=state,
+                    zip_code=zip_code,
+                    latitude=latitude + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
+                    longitude=longitude + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
+                    timezone=timezone or "America/Chicago",
+                    phone=f"({rng.randint(201, 989)}) 555-01{rng.randint(0, 99):02d}",
+                    email=f"clinic{number}@example.org",
+                    telemedicine=rng.random() < 0.4,
+                    step_free_access=rng.random() < 0.9,
+                    access_notes="Step-free entrance from the parking lot.",
+                    accepting_new_patients=rng.random() < 0.8,
+                )
+            )
             offered.append(rng.choices(mixes, weights)[0])
         Clinic.objects.bulk_create(clinics, batch_size=BATCH_SIZE)
 
         opens, closes = WEEKDAY_HOURS
         OpeningHours.objects.bulk_create(
-            (OpeningHours(clinic_id=clinic.pk, weekday=weekday, opens=opens, closes=closes)
-             for clinic in clinics for weekday in range(5)),
+            (
+                OpeningHours(clinic_id=clinic.pk, weekday=weekday, opens=opens, closes=closes)
+                for clinic in clinics
+                for weekday in range(5)
+            ),
             batch_size=BATCH_SIZE,
         )
         ClinicProcedure = Clinic.procedures.through
         ClinicProcedure.objects.bulk_create(
-            (ClinicProcedure(clinic_id=clinic.pk, procedure_id=procedures[slug].pk)
-             for clinic, slugs in zip(clinics, offered) for slug in slugs),
+            (
+                ClinicProcedure(clinic_id=clinic.pk, procedure_id=procedures[slug].pk)
+                for clinic, slugs in zip(clinics, offered, strict=False)
+                for slug in slugs
+            ),
             batch_size=BATCH_SIZE,
         )
 
 
 def _random_origins(rng, count):
-    from procedures.finder import origin_for_query
+    from procedures.geo import origin_for_query
 
     return [origin_for_query(entry[0]) for entry in rng.sample(_real_zip_centres(), count)]
 
 
 def _time_searches(origins, procedure_slug):
+    from procedures.caching import procedure_menu
     from procedures.finder import clinics_near
 
+    procedure_id = next((item["id"] for item in procedure_menu() if item["slug"] == procedure_slug), None)
     for origin in origins[:WARM_UP_COUNT]:
-        clinics_near(origin, radius_miles=RADIUS_MILES, procedure_slug=procedure_slug, limit=LIMIT)
+        clinics_near(origin, radius_miles=RADIUS_MILES, procedure_id=procedure_id, limit=LIMIT)
     latencies_ms, result_counts = [], []
     for origin in origins[WARM_UP_COUNT:]:
         started = time.perf_counter()
-        matches = clinics_near(origin, radius_miles=RADIUS_MILES, procedure_slug=procedure_slug, limit=LIMIT)
+        matches = clinics_near(origin, radius_miles=RADIUS_MILES, procedure_id=procedure_id, limit=LIMIT)
         latencies_ms.append((time.perf_counter() - started) * 1000)
         result_counts.append(len(matches))
     percentiles = statistics.quantiles(latencies_ms, n=100, method="inclusive")

@@ -67,8 +67,9 @@ def measure(server, targets, *, seconds, threads, connections):
     for name, path in targets:
         status = warm_up(server, path)
         log(f"load: {name} {path} (warm-up answered {status}): wrk -t{threads} -c{connections} -d{seconds}s ...")
-        results.append((name, path, status, run_wrk(server.url(path), threads=threads, connections=connections,
-                                                    seconds=seconds)))
+        results.append(
+            (name, path, status, run_wrk(server.url(path), threads=threads, connections=connections, seconds=seconds))
+        )
     return results
 
 
@@ -78,23 +79,31 @@ def _ms(value):
 
 def print_report(results, *, server_description, seconds, threads, connections):
     ceiling = next(result for name, _path, _status, result in results if name == "ceiling")
-    print(f"load: {server_description}, production settings; wrk -t{threads} -c{connections} "
-          f"-d{seconds}s --latency per target, on the same {os.cpu_count()} cores")
+    print(
+        f"load: {server_description}, production settings; wrk -t{threads} -c{connections} "
+        f"-d{seconds}s --latency per target, on the same {os.cpu_count()} cores"
+    )
     path_width = max(len(path) for _name, path, _status, _result in results) + 2
-    print(f"{'target':<16}{'path':<{path_width}}{'status':>6}{'requests':>10}{'req/s':>10}{'p50 ms':>9}"
-          f"{'p99 ms':>9}{'errors':>8}{'x ceiling':>11}")
+    print(
+        f"{'target':<16}{'path':<{path_width}}{'status':>6}{'requests':>10}{'req/s':>10}{'p50 ms':>9}"
+        f"{'p99 ms':>9}{'errors':>8}{'x ceiling':>11}"
+    )
     for name, path, status, result in results:
         ratio = result.requests_per_second / ceiling.requests_per_second if ceiling.requests_per_second else 0
-        print(f"{name:<16}{path:<{path_width}}{status or '-':>6}{result.requests:>10,}"
-              f"{result.requests_per_second:>10,.0f}{_ms(result.p50_ms):>9}{_ms(result.p99_ms):>9}"
-              f"{result.errors:>8,}{ratio:>11.2f}")
+        print(
+            f"{name:<16}{path:<{path_width}}{status or '-':>6}{result.requests:>10,}"
+            f"{result.requests_per_second:>10,.0f}{_ms(result.p50_ms):>9}{_ms(result.p99_ms):>9}"
+            f"{result.errors:>8,}{ratio:>11.2f}"
+        )
     print("errors: responses other than 2xx/3xx plus socket errors (connect, read, write, timeout).")
     if ceiling.requests_per_second:
         # Little's law: with every connection always waiting, mean latency = connections / throughput.
-        print(f"note: {connections} connections always busy at the ceiling's {ceiling.requests_per_second:,.0f} req/s "
-              f"make a mean latency of {connections / ceiling.requests_per_second * 1000:.1f} ms for any page "
-              f"(Little's law); a p99 under 10 ms at this concurrency needs well over "
-              f"{connections / 0.010:,.0f} req/s.")
+        print(
+            f"note: {connections} connections always busy at the ceiling's {ceiling.requests_per_second:,.0f} req/s "
+            f"make a mean latency of {connections / ceiling.requests_per_second * 1000:.1f} ms for any page "
+            f"(Little's law); a p99 under 10 ms at this concurrency needs well over "
+            f"{connections / 0.010:,.0f} req/s."
+        )
     for name, _path, _status, result in results:
         if result.socket_errors:
             print(f"  {name}: socket errors {result.socket_error_detail}")
@@ -126,17 +135,22 @@ def main(argv=None):
     if wrk_program() is None:
         print(f"load: {WRK_INSTALL_HINT}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="sijoint-bench-load-") as scratch_dir:
-        with Server(scratch_dir, name="load") as server:
-            targets = [*TARGETS, ("stylesheet", stylesheet_url(server))]
-            results = measure(server, targets, seconds=args.seconds, threads=args.threads,
-                              connections=args.connections)
-            server_log = server.log_tail()
-            server_description = server.describe()
-    print_report(results, server_description=server_description, seconds=args.seconds, threads=args.threads,
-                 connections=args.connections)
-    problems = [f"{path} answered {status} to the warm-up" for _name, path, status, _result in results
-                if status != 200]
+    with (
+        tempfile.TemporaryDirectory(prefix="sijoint-bench-load-") as scratch_dir,
+        Server(scratch_dir, name="load") as server,
+    ):
+        targets = [*TARGETS, ("stylesheet", stylesheet_url(server))]
+        results = measure(server, targets, seconds=args.seconds, threads=args.threads, connections=args.connections)
+        server_log = server.log_tail()
+        server_description = server.describe()
+    print_report(
+        results,
+        server_description=server_description,
+        seconds=args.seconds,
+        threads=args.threads,
+        connections=args.connections,
+    )
+    problems = [f"{path} answered {status} to the warm-up" for _name, path, status, _result in results if status != 200]
     if problems or "Traceback" in server_log:
         for problem in problems:
             print(f"load: {problem}", file=sys.stderr)

@@ -79,7 +79,7 @@ def static_file(url):
 
     if not url or not url.startswith(STATIC_PREFIX):
         return None
-    path = finders.find(url[len(STATIC_PREFIX):].split("?")[0])
+    path = finders.find(url[len(STATIC_PREFIX) :].split("?")[0])
     return Path(path).read_bytes() if path else None
 
 
@@ -103,24 +103,34 @@ def weigh(client, path):
 def print_report(weights):
     print(f"page_weight: HTML + CSS per page, gzip level {GZIP_LEVEL}, budget {BUDGET_BYTES // 1024} KB")
     page_width = max(len(weight.path) for weight in weights) + 2
-    print(f"{'page':<{page_width}}{'status':>6}{'HTML B':>9}{'HTML gz':>9}{'CSS B':>8}{'CSS gz':>8}"
-          f"{'scripts':>8}{'JSON-LD':>8}{'images':>7}{'sized':>6}{'total gz KB':>12}  budget")
+    print(
+        f"{'page':<{page_width}}{'status':>6}{'HTML B':>9}{'HTML gz':>9}{'CSS B':>8}{'CSS gz':>8}"
+        f"{'scripts':>8}{'JSON-LD':>8}{'images':>7}{'sized':>6}{'total gz KB':>12}  budget"
+    )
     for weight in weights:
         images = weight.subresources.images
         verdict = "within budget" if weight.total_gzip_bytes <= BUDGET_BYTES else "OVER budget"
-        print(f"{weight.path:<{page_width}}{weight.status:>6}{weight.html_bytes:>9,}{weight.html_gzip_bytes:>9,}"
-              f"{weight.css_bytes:>8,}{weight.css_gzip_bytes:>8,}{len(weight.subresources.scripts):>8}"
-              f"{weight.subresources.structured_data_blocks:>8}"
-              f"{len(images):>7}{sum(sized for _src, sized in images):>6}"
-              f"{weight.total_gzip_bytes / 1024:>12.1f}  {verdict}")
-    print("scripts: executable <script> elements; JSON-LD: structured-data blocks (not run);"
-          " sized: images with both width and height attributes.")
+        print(
+            f"{weight.path:<{page_width}}{weight.status:>6}{weight.html_bytes:>9,}{weight.html_gzip_bytes:>9,}"
+            f"{weight.css_bytes:>8,}{weight.css_gzip_bytes:>8,}{len(weight.subresources.scripts):>8}"
+            f"{weight.subresources.structured_data_blocks:>8}"
+            f"{len(images):>7}{sum(sized for _src, sized in images):>6}"
+            f"{weight.total_gzip_bytes / 1024:>12.1f}  {verdict}"
+        )
+    print(
+        "scripts: executable <script> elements; JSON-LD: structured-data blocks (not run);"
+        " sized: images with both width and height attributes."
+    )
     print("subresources referenced:")
     references = {}
     for weight in weights:
         subresources = weight.subresources
-        for kind, urls in [("stylesheet", subresources.stylesheets), ("script", subresources.scripts),
-                           ("image", [src for src, _sized in subresources.images]), ("icon", subresources.icons)]:
+        for kind, urls in [
+            ("stylesheet", subresources.stylesheets),
+            ("script", subresources.scripts),
+            ("image", [src for src, _sized in subresources.images]),
+            ("icon", subresources.icons),
+        ]:
             for url in urls:
                 references.setdefault((kind, url), []).append(weight.path)
     for (kind, url), paths in references.items():
@@ -132,8 +142,11 @@ def print_report(weights):
 
 def missing_static_files(weights):
     subresource_urls = {
-        url for weight in weights for url in [
-            *weight.subresources.stylesheets, *weight.subresources.icons,
+        url
+        for weight in weights
+        for url in [
+            *weight.subresources.stylesheets,
+            *weight.subresources.icons,
             *(src for src, _sized in weight.subresources.images),
             *(src for src in weight.subresources.scripts if src != "(inline)"),
         ]
@@ -171,8 +184,11 @@ def main():
             print_report(weights)
             missing = missing_static_files(weights)
 
-    problems = [f"{weight.path} answered {weight.status}, expected {expected}"
-                for weight, (_path, expected) in zip(weights, PAGES) if weight.status != expected]
+    problems = [
+        f"{weight.path} answered {weight.status}, expected {expected}"
+        for weight, (_path, expected) in zip(weights, PAGES, strict=False)
+        if weight.status != expected
+    ]
     problems += [f"{url} is referenced but is not in the static files" for url in missing]
     for problem in problems:
         print(f"page_weight: {problem}", file=sys.stderr)

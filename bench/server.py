@@ -7,11 +7,12 @@ that is set), loads content/ into it, makes sure the collected static files exis
 group). Settings are production ones (DEBUG off, a random secret key, the whole middleware stack) except:
 plain HTTP (no SSL redirect), no access log, WARNING-level logs, a rate limit no load test reaches, no
 REDIS_URL (each worker keeps its own local-memory cache, so nothing lands in a shared Redis) and the
-bench.urls URLconf, which adds /bench/ceiling/.
+bench.settings overlay, whose URLconf (bench.urls) adds /bench/ceiling/.
 
 Also here: running wrk and reading its figures, and a plain urllib GET (no cookies, no proxy).
 """
 
+import contextlib
 import os
 import re
 import runpy
@@ -69,26 +70,27 @@ def free_port():
 def site_environment(database_url, port):
     """The environment for manage.py and gunicorn: production settings, with the benchmark's exceptions."""
     environment = {name: value for name, value in os.environ.items() if name != "REDIS_URL"}
-    environment.update({
-        "DJANGO_SETTINGS_MODULE": "sijoint_site.settings",
-        "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": f"bench-only-{secrets.token_urlsafe(32)}",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
-        "DJANGO_ROOT_URLCONF": "bench.urls",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DJANGO_LOG_FORMAT": "plain",
-        "SITE_URL": f"http://{HOST}:{port}",
-        "API_RATE_LIMIT": "1000000/m",
-        "GUNICORN_BIND": f"{HOST}:{port}",
-        "GUNICORN_WORKERS": str(WORKERS),
-        "GUNICORN_THREADS": str(THREADS),
-        "GUNICORN_ACCESS_LOG": "",
-        "GUNICORN_LOG_LEVEL": "warning",
-        "GUNICORN_GRACEFUL_TIMEOUT": "5",
-        "PYTHONUNBUFFERED": "1",
-    })
+    environment.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": database_url,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": f"bench-only-{secrets.token_urlsafe(32)}",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "DJANGO_LOG_FORMAT": "plain",
+            "SITE_URL": f"http://{HOST}:{port}",
+            "API_RATE_LIMIT": "1000000/m",
+            "GUNICORN_BIND": f"{HOST}:{port}",
+            "GUNICORN_WORKERS": str(WORKERS),
+            "GUNICORN_THREADS": str(THREADS),
+            "GUNICORN_ACCESS_LOG": "",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "GUNICORN_GRACEFUL_TIMEOUT": "5",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return environment
 
 
@@ -109,15 +111,27 @@ def ensure_static_files():
     if STATIC_MANIFEST.exists():
         return
     log("bench: staticfiles/staticfiles.json is missing; running collectstatic first ...")
-    environment = dict(os.environ, DJANGO_DEBUG="0",
-                       DJANGO_SECRET_KEY=f"bench-collectstatic-{secrets.token_urlsafe(32)}")
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=REPO_ROOT, env=environment, check=True, timeout=SETUP_SECONDS)
+    environment = dict(
+        os.environ, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=f"bench-collectstatic-{secrets.token_urlsafe(32)}"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=REPO_ROOT,
+        env=environment,
+        check=True,
+        timeout=SETUP_SECONDS,
+    )
 
 
 def manage(environment, *arguments):
-    subprocess.run([sys.executable, "manage.py", *arguments], cwd=REPO_ROOT, env=environment, check=True,
-                   timeout=SETUP_SECONDS, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=REPO_ROOT,
+        env=environment,
+        check=True,
+        timeout=SETUP_SECONDS,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 class ServerError(Exception):
@@ -140,8 +154,11 @@ class Server:
         """How gunicorn runs, in a few words, for the reports."""
         conf = self.gunicorn_settings
         kind = "gthread" if conf["threads"] > 1 else "sync, no keep-alive"
-        recycling = (f"each recycled after {conf['max_requests']:,} requests (+ up to {conf['max_requests_jitter']})"
-                     if conf["max_requests"] else "never recycled")
+        recycling = (
+            f"each recycled after {conf['max_requests']:,} requests (+ up to {conf['max_requests_jitter']})"
+            if conf["max_requests"]
+            else "never recycled"
+        )
         return f"gunicorn {conf['workers']} workers x {conf['threads']} thread ({kind}), {recycling}"
 
     def url(self, path="/"):
@@ -162,7 +179,10 @@ class Server:
             # Its own session and process group, so that stop() can end the master and its workers together.
             self.process = subprocess.Popen(
                 [gunicorn, "-c", "gunicorn.conf.py", "sijoint_site.wsgi"],
-                cwd=REPO_ROOT, env=self.environment, stdout=log_file, stderr=subprocess.STDOUT,
+                cwd=REPO_ROOT,
+                env=self.environment,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         deadline = time.monotonic() + READY_SECONDS
@@ -187,10 +207,8 @@ class Server:
         except subprocess.TimeoutExpired:
             log("bench: gunicorn did not stop on SIGTERM; killing it")
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)  # its own group: master and any worker left over
-            except ProcessLookupError:
-                pass
             try:
                 self.process.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
@@ -269,6 +287,7 @@ def _count(text):
 
 def parse_wrk(output):
     """Figures from `wrk --latency` output."""
+
     def percentile(label):
         match = re.search(rf"^\s*{label}%\s+(\S+)\s*$", output, re.MULTILINE)
         return _duration_ms(match.group(1)) if match else None
@@ -297,14 +316,16 @@ def wrk_command(url, *, threads, connections, seconds, script=None):
     command = [wrk_program(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", str(script)]
-    return command + [url]
+    return [*command, url]
 
 
 def run_wrk(url, *, threads, connections, seconds, script=None):
     """Run wrk to completion (bounded) and return its parsed figures."""
     completed = subprocess.run(
         wrk_command(url, threads=threads, connections=connections, seconds=seconds, script=script),
-        capture_output=True, text=True, timeout=seconds + 30,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"wrk exited with status {completed.returncode}:\n{completed.stdout}{completed.stderr}")

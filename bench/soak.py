@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.server import (
-    WRK_INSTALL_HINT, Server, http_get, log, parse_wrk, wrk_command, wrk_program,
+    WRK_INSTALL_HINT,
+    Server,
+    http_get,
+    log,
+    parse_wrk,
+    wrk_command,
+    wrk_program,
 )
 
 SECONDS = 60
@@ -41,14 +47,14 @@ POLLED_PATHS = [PROCEDURE_PAGE, "/", "/clinics/?q=55435&radius=25"]
 WRK_THREADS = 1
 WRK_CONNECTIONS = 8
 # wrk alternates between these paths.
-WRK_SCRIPT = """
-paths = {"%s", "/"}
+WRK_SCRIPT = f"""
+paths = {{"{PROCEDURE_PAGE}", "/"}}
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1])
+  return wrk.format("GET", paths[(counter % #paths) + 1])
 end
-""" % PROCEDURE_PAGE
+"""
 FRESH_RETRIES = 3
 FRESH_RETRY_SECONDS = 1 / 3
 LOCK_RETRIES = 10
@@ -116,6 +122,7 @@ def with_lock_retries(edits, action):
                 raise
             edits.lock_retries += 1
             time.sleep(LOCK_RETRY_SECONDS)
+    return None
 
 
 def edit_through_orm(marker):
@@ -217,9 +224,12 @@ def soak(server, scratch_dir, seconds):
     poller = Poller(server, started=started)
     poll_thread = threading.Thread(target=poller.run, name="soak-poller", daemon=True)
     wrk = subprocess.Popen(
-        wrk_command(server.url(PROCEDURE_PAGE), threads=WRK_THREADS, connections=WRK_CONNECTIONS,
-                    seconds=seconds, script=script),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        wrk_command(
+            server.url(PROCEDURE_PAGE), threads=WRK_THREADS, connections=WRK_CONNECTIONS, seconds=seconds, script=script
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         poll_thread.start()
@@ -233,9 +243,11 @@ def soak(server, scratch_dir, seconds):
             made_before = edits.made
             edit_and_check(server, edits, number, scratch_dir)
             took = f", took {edits.edit_seconds[-1][1]:.2f} s" if edits.made > made_before else ", FAILED"
-            log(f"soak: {time.monotonic() - started:5.1f} s: edit {number} "
+            log(
+                f"soak: {time.monotonic() - started:5.1f} s: edit {number} "
                 f"({'ORM' if number % 2 else 'content_load'}{took}), "
-                f"{len(edits.stale_first_read)} stale so far, {len(poller.server_errors)} 5xx so far")
+                f"{len(edits.stale_first_read)} stale so far, {len(poller.server_errors)} 5xx so far"
+            )
         stdout, stderr = wrk.communicate(timeout=seconds + 30)
     finally:
         if wrk.poll() is None:
@@ -250,12 +262,15 @@ def soak(server, scratch_dir, seconds):
 
 
 def print_report(result, poller, edits, measured, server_description):
-    print(f"soak: {server_description}, production settings; {measured:.0f} s of wrk -t{WRK_THREADS} "
-          f"-c{WRK_CONNECTIONS} on {PROCEDURE_PAGE} and / (alternately), a poller on {', '.join(POLLED_PATHS)}, "
-          f"and an edit to {SLUG} every {EDIT_EVERY_SECONDS} s")
+    print(
+        f"soak: {server_description}, production settings; {measured:.0f} s of wrk -t{WRK_THREADS} "
+        f"-c{WRK_CONNECTIONS} on {PROCEDURE_PAGE} and / (alternately), a poller on {', '.join(POLLED_PATHS)}, "
+        f"and an edit to {SLUG} every {EDIT_EVERY_SECONDS} s"
+    )
     total = result.requests + poller.requests + edits.checks
-    five_xx = len(poller.server_errors) + sum(1 for _marker, status in edits.check_errors
-                                              if isinstance(status, int) and status >= 500)
+    five_xx = len(poller.server_errors) + sum(
+        1 for _marker, status in edits.check_errors if isinstance(status, int) and status >= 500
+    )
     wrk_slow = result.socket_errors_by_kind.get("timeout", 0)
     wrk_failed = result.non_2xx_3xx + result.socket_errors - wrk_slow
     # Failed requests: answered with something other than 2xx/3xx, or not answered at all (a connection
@@ -263,27 +278,44 @@ def print_report(result, poller, edits, measured, server_description):
     errors = wrk_failed + len(poller.exceptions) + len(edits.check_errors)
     rows = [
         ("duration", f"{measured:.1f} s"),
-        ("edits made", f"{edits.made} ({edits.by_orm} through the ORM, {edits.by_content_load} by content_load)"
-                       + (f", {len(edits.failed)} FAILED" if edits.failed else "")),
+        (
+            "edits made",
+            f"{edits.made} ({edits.by_orm} through the ORM, {edits.by_content_load} by content_load)"
+            + (f", {len(edits.failed)} FAILED" if edits.failed else ""),
+        ),
         ("requests in all", f"{total:,}"),
-        ("  wrk", f"{result.requests:,} ({result.requests_per_second:,.0f}/s, p50 {result.p50_ms:.2f} ms, "
-                  f"p99 {result.p99_ms:.2f} ms)"),
-        ("  poller", f"{poller.requests:,} (slowest {poller.slowest[0]:.0f} ms, {poller.slowest[1]} at "
-                     f"{poller.slowest[2]:.1f} s; statuses "
-                     + ", ".join(f"{status}: {count:,}" for status, count in sorted(poller.statuses.items()))
-                     + ")"),
+        (
+            "  wrk",
+            f"{result.requests:,} ({result.requests_per_second:,.0f}/s, p50 {result.p50_ms:.2f} ms, "
+            f"p99 {result.p99_ms:.2f} ms)",
+        ),
+        (
+            "  poller",
+            f"{poller.requests:,} (slowest {poller.slowest[0]:.0f} ms, {poller.slowest[1]} at "
+            f"{poller.slowest[2]:.1f} s; statuses "
+            + ", ".join(f"{status}: {count:,}" for status, count in sorted(poller.statuses.items()))
+            + ")",
+        ),
         ("  freshness checks", f"{edits.checks:,}"),
         ("5xx answers", f"{five_xx:,}"),
-        ("failed requests", f"{errors:,} (wrk: non-2xx/3xx {result.non_2xx_3xx:,}, "
-                            f"socket errors {wrk_failed - result.non_2xx_3xx:,}; poller exceptions "
-                            f"{len(poller.exceptions):,}; freshness checks {len(edits.check_errors):,})"),
+        (
+            "failed requests",
+            f"{errors:,} (wrk: non-2xx/3xx {result.non_2xx_3xx:,}, "
+            f"socket errors {wrk_failed - result.non_2xx_3xx:,}; poller exceptions "
+            f"{len(poller.exceptions):,}; freshness checks {len(edits.check_errors):,})",
+        ),
         ("slow (> 2 s)", f"{wrk_slow:,} wrk requests hit its 2 s timeout"),
         ("stale at first read", f"{len(edits.stale_first_read)} of {edits.made} edits"),
         ("never fresh (1 s)", f"{len(edits.never_fresh)} of {edits.made} edits"),
-        ("longest edit", ", ".join(
-            f"{how} {max(took for kind, took in edits.edit_seconds if kind == how):.2f} s"
-            for how in ("ORM", "content_load") if any(kind == how for kind, _took in edits.edit_seconds)
-        ) or "-"),
+        (
+            "longest edit",
+            ", ".join(
+                f"{how} {max(took for kind, took in edits.edit_seconds if kind == how):.2f} s"
+                for how in ("ORM", "content_load")
+                if any(kind == how for kind, _took in edits.edit_seconds)
+            )
+            or "-",
+        ),
         ("database locked", f"{edits.lock_retries} edit retries"),
     ]
     width = max(len(label) for label, _value in rows) + 2
@@ -295,8 +327,14 @@ def print_report(result, poller, edits, measured, server_description):
         print(f"  {marker}: {problem}")
     for marker in edits.stale_first_read[:5]:
         print(f"  stale at first read: {marker}")
-    met = (five_xx == 0 and errors == 0 and not edits.failed and edits.made > 0
-           and not edits.stale_first_read and not edits.never_fresh)
+    met = (
+        five_xx == 0
+        and errors == 0
+        and not edits.failed
+        and edits.made > 0
+        and not edits.stale_first_read
+        and not edits.never_fresh
+    )
     verdict = "met" if met else "NOT met"
     print(f"target: zero 5xx, no failed request or edit, no stale page after an edit: {verdict}")
     return met
@@ -311,18 +349,20 @@ def main(argv=None):
         return 2
     if args.seconds < EDIT_EVERY_SECONDS * 2:
         parser.error(f"--seconds must be at least {EDIT_EVERY_SECONDS * 2}")
-    with tempfile.TemporaryDirectory(prefix="sijoint-bench-soak-") as scratch_dir:
-        with Server(scratch_dir, name="soak") as server:
-            from bench.django_setup import setup_django
+    with (
+        tempfile.TemporaryDirectory(prefix="sijoint-bench-soak-") as scratch_dir,
+        Server(scratch_dir, name="soak") as server,
+    ):
+        from bench.django_setup import setup_django
 
-            # This process edits the very database the server reads.
-            setup_django(server.database_url, DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_LOG_LEVEL="WARNING")
-            result, poller, edits, measured = soak(server, scratch_dir, args.seconds)
-            server_log = server.log_tail()
-            server_description = server.describe()
-            from django.db import connections
+        # This process edits the very database the server reads.
+        setup_django(server.database_url, DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_LOG_LEVEL="WARNING")
+        result, poller, edits, measured = soak(server, scratch_dir, args.seconds)
+        server_log = server.log_tail()
+        server_description = server.describe()
+        from django.db import connections
 
-            connections.close_all()
+        connections.close_all()
     met = print_report(result, poller, edits, measured, server_description)
     if not met and ("Traceback" in server_log or "Error" in server_log):
         print(f"soak: gunicorn's log ends:\n{server_log}", file=sys.stderr)

@@ -3,18 +3,16 @@ history. Saving refuses Markdown that would make a page inaccessible and warns w
 
 import datetime
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
-from markdownx.widgets import AdminMarkdownxWidget
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_forms import ProcedureForm, SectionForm, SiteDetailsForm
 from .history import page_timeline, version_restore
-from .markdown import markdown_problems
 from .models import Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails
 from .readability import TARGET_GRADE, hardest_sentences, reading_grade
 
@@ -23,24 +21,6 @@ REVIEW_SOON_DAYS = 30
 admin.site.site_header = "Patient information: staff area"
 admin.site.site_title = "Staff area"
 admin.site.index_title = "Pages, clinics and site details"
-
-
-def accessibility_errors(text):
-    return [f"Line {line}: {message}" if line else message for line, message in markdown_problems(text)]
-
-
-class SectionForm(forms.ModelForm):
-    class Meta:
-        model = Section
-        fields = ["kind", "body"]
-        widgets = {"body": AdminMarkdownxWidget}
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        errors = accessibility_errors(body)
-        if errors:
-            raise forms.ValidationError(errors)
-        return body
 
 
 class SectionInline(admin.StackedInline):
@@ -76,32 +56,6 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ProcedureForm(forms.ModelForm):
-    also_called = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Other names patients may know it by, one per line.",
-    )
-
-    class Meta:
-        model = Procedure
-        fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["also_called"] = "\n".join(self.instance.also_called or [])
-
-    def clean_also_called(self):
-        return [" ".join(line.split()) for line in self.cleaned_data["also_called"].splitlines() if line.strip()]
-
-    def clean(self):
-        cleaned = super().clean()
-        last, due = cleaned.get("last_reviewed"), cleaned.get("next_review_due")
-        if last and due and due <= last:
-            self.add_error("next_review_due", "The next review must be after the last review.")
-        return cleaned
-
-
 @admin.register(Procedure)
 class ProcedureAdmin(SimpleHistoryAdmin):
     form = ProcedureForm
@@ -111,7 +65,7 @@ class ProcedureAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "summary", "sections__body"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "procedure_type", "summary", "also_called"]}),
-        ("Key facts", {"fields": ["duration", "anaesthetic", "same_day", "recovery_time"]}),
+        ("Key facts", {"fields": ["duration", "anaesthetic", "going_home", "recovery_time"]}),
         ("Clinical review", {"fields": ["reviewed_by", "last_reviewed", "next_review_due"]}),
     ]
     view_on_site = True
@@ -130,25 +84,37 @@ class ProcedureAdmin(SimpleHistoryAdmin):
         for section in form.instance.sections.all():
             grade = reading_grade(section.body)
             if grade > TARGET_GRADE:
-                hardest = "; ".join(f"\u201c{sentence}\u201d (grade {g})" for g, sentence in hardest_sentences(section.body))
+                hardest = "; ".join(
+                    f"\u201c{sentence}\u201d (grade {g})" for g, sentence in hardest_sentences(section.body)
+                )
                 messages.warning(
                     request,
                     f"\u201c{section.heading}\u201d reads at grade {grade}; aim for {TARGET_GRADE:g} or lower. "
                     f"Hardest to read: {hardest or 'long sentences and long words throughout'}.",
                 )
         if not form.instance.is_published:
-            messages.info(request, format_html(
-                'This page is a draft: patients cannot see it. <a href="{}">Preview the draft</a>.',
-                form.instance.get_absolute_url(),
-            ))
+            messages.info(
+                request,
+                format_html(
+                    'This page is a draft: patients cannot see it. <a href="{}">Preview the draft</a>.',
+                    form.instance.get_absolute_url(),
+                ),
+            )
 
     def get_urls(self):
         return [
-            path("<int:pk>/page-history/", self.admin_site.admin_view(self.page_history_view),
-                 name="procedures_procedure_page_history"),
-            path("<int:pk>/page-history/restore/<str:model>/<int:history_id>/",
-                 self.admin_site.admin_view(self.page_restore_view), name="procedures_procedure_page_restore"),
-        ] + super().get_urls()
+            path(
+                "<int:pk>/page-history/",
+                self.admin_site.admin_view(self.page_history_view),
+                name="procedures_procedure_page_history",
+            ),
+            path(
+                "<int:pk>/page-history/restore/<str:model>/<int:history_id>/",
+                self.admin_site.admin_view(self.page_restore_view),
+                name="procedures_procedure_page_restore",
+            ),
+            *super().get_urls(),
+        ]
 
     def page_history_view(self, request, pk):
         procedure = get_object_or_404(Procedure, pk=pk)
@@ -175,8 +141,11 @@ class ProcedureAdmin(SimpleHistoryAdmin):
         else:
             raise PermissionDenied
         version_restore(record, user=request.user)
-        messages.success(request, f"Restored the version of {record.history_date:%d %b %Y %H:%M}. "
-                                  "The version it replaced is still in the history.")
+        messages.success(
+            request,
+            f"Restored the version of {record.history_date:%d %b %Y %H:%M}. "
+            "The version it replaced is still in the history.",
+        )
         return redirect("admin:procedures_procedure_page_history", pk=procedure.pk)
 
 
@@ -197,26 +166,14 @@ class ClinicAdmin(SimpleHistoryAdmin):
         (None, {"fields": ["name", "slug", "is_listed", "procedures"]}),
         ("Address", {"fields": ["address", "city", "state", "zip_code", "latitude", "longitude", "timezone"]}),
         ("Contact", {"fields": ["phone", "email"]}),
-        ("Access and appointments", {
-            "fields": ["telemedicine", "step_free_access", "access_notes", "accepting_new_patients"],
-        }),
+        (
+            "Access and appointments",
+            {
+                "fields": ["telemedicine", "step_free_access", "access_notes", "accepting_new_patients"],
+            },
+        ),
     ]
     view_on_site = True
-
-
-class SiteDetailsForm(forms.ModelForm):
-    class Meta:
-        model = SiteDetails
-        fields = "__all__"
-        widgets = {name: AdminMarkdownxWidget for name in ("disclaimer", "urgent_care", "languages")}
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("disclaimer", "urgent_care", "languages"):
-            errors = accessibility_errors(cleaned.get(name, ""))
-            if errors:
-                self.add_error(name, errors)
-        return cleaned
 
 
 @admin.register(SiteDetails)

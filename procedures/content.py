@@ -21,14 +21,21 @@ from pathlib import Path
 import yaml
 from django.db import connection, transaction
 
-from .finder import zip_centre
-from .markdown import markdown_problems
+from .geo import zip_centre
+from .markdown import FENCE, markdown_problems, normalise_markdown
 from .models import (
-    WEEKDAYS, Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails, normalise_markdown,
+    WEEKDAYS,
+    Clinic,
+    OpeningHours,
+    Procedure,
+    ProcedureRedirect,
+    Section,
+    SiteDetails,
+    site_time_zone,
 )
 from .sections import REQUIRED_SECTION_KINDS, SECTION_HEADING, SECTION_KINDS, section_kind_for_heading
+from .validation import SLUG_PATTERN
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHANGE_REASON = "Loaded from content files"
 
 
@@ -155,11 +162,18 @@ class _Checker:
 
 
 PROCEDURE_KEYS = {
-    "title", "slug", "status", "procedure_type", "summary", "also_called", "key_facts", "reviewed_by",
-    "last_reviewed", "next_review_due",
+    "title",
+    "slug",
+    "status",
+    "procedure_type",
+    "summary",
+    "also_called",
+    "key_facts",
+    "reviewed_by",
+    "last_reviewed",
+    "next_review_due",
 }
-KEY_FACTS = ("duration", "anaesthetic", "same_day", "recovery")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+KEY_FACTS = ("duration", "anaesthetic", "going_home", "recovery")
 
 
 def procedure_parse(path):
@@ -232,19 +246,25 @@ def _sections_parse(path, lines, *, body_start, check):
     bodies = {}
     for index in range(body_start, len(lines)):
         line, number = lines[index], index + 1
-        if _FENCE.match(line):
+        if FENCE.match(line):
             in_fence = not in_fence
         heading = None if in_fence else re.match(r"^##\s+(.+?)\s*#*\s*$", line)
         if heading and not line.startswith("###"):
             kind = section_kind_for_heading(heading.group(1))
             if kind is None:
                 known = "; ".join(kind.heading for kind in SECTION_KINDS)
-                check.error(None, f"Unknown section heading \u201c{heading.group(1)}\u201d. Use one of: {known}.", number)
+                check.error(
+                    None, f"Unknown section heading \u201c{heading.group(1)}\u201d. Use one of: {known}.", number
+                )
                 current, skipping = None, True
                 continue
             if kind in bodies:
-                check.error(None, f"The section \u201c{SECTION_HEADING[kind]}\u201d appears twice "
-                            f"(first on line {heading_line[kind]}).", number)
+                check.error(
+                    None,
+                    f"The section \u201c{SECTION_HEADING[kind]}\u201d appears twice "
+                    f"(first on line {heading_line[kind]}).",
+                    number,
+                )
                 current, skipping = None, True
                 continue
             current, current_start, heading_line[kind], skipping = kind, number + 1, number, False
@@ -254,8 +274,9 @@ def _sections_parse(path, lines, *, body_start, check):
             if not in_fence and re.match(r"^#\s", line):
                 check.error(None, "A level-1 heading (# ) is not allowed: the page title is the only h1.", number)
             elif line.strip() and not skipping and not reported_preamble:
-                check.error(None, "Text before the first `## ` section heading. Start the body with `## Overview`.",
-                            number)
+                check.error(
+                    None, "Text before the first `## ` section heading. Start the body with `## Overview`.", number
+                )
                 reported_preamble = True
             continue
         bodies[current][1].append(line)
@@ -272,17 +293,31 @@ def _sections_parse(path, lines, *, body_start, check):
         sections[kind] = body
     for kind in REQUIRED_SECTION_KINDS:
         if kind not in bodies:
-            check.error(None, f"The page has no \u201c{SECTION_HEADING[kind]}\u201d section; it is required.", body_start + 1)
+            check.error(
+                None, f"The page has no \u201c{SECTION_HEADING[kind]}\u201d section; it is required.", body_start + 1
+            )
     return sections
 
 
-SITE_KEYS = {"name", "short_name", "phone", "email", "opening_hours", "address", "disclaimer", "urgent_care", "languages"}
+SITE_KEYS = {
+    "name",
+    "short_name",
+    "phone",
+    "email",
+    "opening_hours",
+    "address",
+    "disclaimer",
+    "urgent_care",
+    "languages",
+}
 
 
 def site_parse(path):
     path = Path(path)
     if not path.exists():
-        raise ContentInvalid([ContentError(path, None, "The file is missing; the site needs its name and phone number.")])
+        raise ContentInvalid(
+            [ContentError(path, None, "The file is missing; the site needs its name and phone number.")]
+        )
     try:
         node, data = _load_yaml(path.read_text(encoding="utf-8"), path)
     except ContentError as error:
@@ -312,8 +347,22 @@ def site_parse(path):
 
 
 CLINIC_KEYS = {
-    "name", "slug", "address", "city", "state", "zip", "latitude", "longitude", "phone", "email", "hours",
-    "telemedicine", "step_free_access", "access_notes", "accepting_new_patients", "procedures",
+    "name",
+    "slug",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "latitude",
+    "longitude",
+    "phone",
+    "email",
+    "hours",
+    "telemedicine",
+    "step_free_access",
+    "access_notes",
+    "accepting_new_patients",
+    "procedures",
 }
 _PERIOD = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -330,9 +379,11 @@ def clinics_parse(path, *, procedure_slugs):
     if data is None:
         return []
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-        raise ContentInvalid([ContentError(path, 1, "The file must be a list of clinics, each starting with `- name:`.")])
+        raise ContentInvalid(
+            [ContentError(path, 1, "The file must be a list of clinics, each starting with `- name:`.")]
+        )
     errors, documents, seen = [], [], {}
-    for item_node, item in zip(node.value, data):
+    for item_node, item in zip(node.value, data, strict=False):
         first_line = item_node.start_mark.line + 1
         if not isinstance(item, dict):
             errors.append(ContentError(path, first_line, "Each clinic must be a set of `key: value` lines."))
@@ -354,13 +405,13 @@ def clinics_parse(path, *, procedure_slugs):
             "accepting_new_patients": check.boolean(item, "accepting_new_patients", True),
         }
         if isinstance(item.get("zip"), int):
-            check.error("zip", "Put the ZIP code in quotes (\"02114\"), or a leading zero is lost.")
+            check.error("zip", 'Put the ZIP code in quotes ("02114"), or a leading zero is lost.')
         centre = zip_centre(state["zip"]) if re.fullmatch(r"\d{5}", state["zip"]) else None
         if state["zip"] and centre is None:
             check.error("zip", f"`zip` {state['zip']!r} is not a US ZIP code we know.")
         elif centre and centre[3] != state["state"]:
             check.error("state", f"ZIP code {state['zip']} is in {centre[3]}, not {state['state']}.")
-        state["timezone"] = (centre[4] if centre else "") or "America/Chicago"
+        state["timezone"] = (centre[4] if centre else "") or site_time_zone()
         state["latitude"], state["longitude"] = _clinic_point(item, centre, check)
         if state["phone"] and len(re.sub(r"\D", "", state["phone"])) != 10:
             check.error("phone", f"`phone` {state['phone']!r} must be a 10-digit US number, like (612) 555-0123.")
@@ -370,13 +421,18 @@ def clinics_parse(path, *, procedure_slugs):
             offered = []
         for slug in offered:
             if slug not in procedure_slugs:
-                check.error("procedures", f"`procedures` names {slug!r}, which is not a procedure page "
-                                          f"(known: {', '.join(sorted(procedure_slugs))}).")
+                check.error(
+                    "procedures",
+                    f"`procedures` names {slug!r}, which is not a procedure page "
+                    f"(known: {', '.join(sorted(procedure_slugs))}).",
+                )
         state["procedures"] = sorted(set(offered))
         state["hours"] = _hours_parse(item.get("hours"), check)
         state["listed"] = True
         if state["slug"] in seen:
-            check.error("slug", f"The slug {state['slug']!r} is already used by the clinic on line {seen[state['slug']]}.")
+            check.error(
+                "slug", f"The slug {state['slug']!r} is already used by the clinic on line {seen[state['slug']]}."
+            )
         seen.setdefault(state["slug"], check.lines.get("slug", first_line))
         errors += check.errors
         documents.append(Document(path=path, key=state["slug"], state=state, lines=check.lines))
@@ -403,7 +459,7 @@ def _clinic_point(item, centre, check):
 def _hours_parse(hours, check):
     """{"monday": "08:00-12:00, 13:00-17:00", ...} -> {"monday": [["08:00", "12:00"], ...]}; closed -> []."""
     if not isinstance(hours, dict):
-        check.error("hours", "`hours` must list each day, monday to sunday, as \"08:00-17:00\" or closed.")
+        check.error("hours", '`hours` must list each day, monday to sunday, as "08:00-17:00" or closed.')
         return {}
     parsed = {}
     for day in WEEKDAYS:
@@ -418,8 +474,11 @@ def _hours_parse(hours, check):
         for part in str(value).split(","):
             match = _PERIOD.match(part.strip())
             if not match or part.strip()[:5] >= part.strip()[6:]:
-                check.error("hours", f"`{day}: {value}` must be times like 08:00-17:00 (24-hour clock, "
-                                     "closing after opening), separated by commas, or closed.")
+                check.error(
+                    "hours",
+                    f"`{day}: {value}` must be times like 08:00-17:00 (24-hour clock, "
+                    "closing after opening), separated by commas, or closed.",
+                )
                 break
             periods.append([part.strip()[:5], part.strip()[6:]])
         parsed[day] = sorted(periods)
@@ -443,7 +502,7 @@ def procedure_state(procedure):
         "key_facts": {
             "duration": procedure.duration,
             "anaesthetic": procedure.anaesthetic,
-            "same_day": procedure.same_day,
+            "going_home": procedure.going_home,
             "recovery": procedure.recovery_time,
         },
         "reviewed_by": procedure.reviewed_by,
@@ -458,11 +517,21 @@ def clinic_state(clinic):
     for period in clinic.opening_hours.all():
         hours[WEEKDAYS[period.weekday]].append([f"{period.opens:%H:%M}", f"{period.closes:%H:%M}"])
     return {
-        "name": clinic.name, "slug": clinic.slug, "address": clinic.address, "city": clinic.city,
-        "state": clinic.state, "zip": clinic.zip_code, "phone": clinic.phone, "email": clinic.email or "",
-        "telemedicine": clinic.telemedicine, "step_free_access": clinic.step_free_access,
-        "access_notes": clinic.access_notes or "", "accepting_new_patients": clinic.accepting_new_patients,
-        "timezone": clinic.timezone, "latitude": round(clinic.latitude, 6), "longitude": round(clinic.longitude, 6),
+        "name": clinic.name,
+        "slug": clinic.slug,
+        "address": clinic.address,
+        "city": clinic.city,
+        "state": clinic.state,
+        "zip": clinic.zip_code,
+        "phone": clinic.phone,
+        "email": clinic.email or "",
+        "telemedicine": clinic.telemedicine,
+        "step_free_access": clinic.step_free_access,
+        "access_notes": clinic.access_notes or "",
+        "accepting_new_patients": clinic.accepting_new_patients,
+        "timezone": clinic.timezone,
+        "latitude": round(clinic.latitude, 6),
+        "longitude": round(clinic.longitude, 6),
         "procedures": sorted(procedure.slug for procedure in clinic.procedures.all()),
         "hours": {day: sorted(periods) for day, periods in hours.items()},
         "listed": clinic.is_listed,
@@ -495,7 +564,9 @@ class LoadReport:
             f"{len(self.unchanged) + len(self.kept_edits)} unchanged, {len(self.unpublished)} unpublished, "
             f"{len(self.conflicts)} conflicts."
         ]
-        lines += [f"  kept admin edit: {name} (its file has not changed since the last load)" for name in self.kept_edits]
+        lines += [
+            f"  kept admin edit: {name} (its file has not changed since the last load)" for name in self.kept_edits
+        ]
         lines += [f"  unpublished: {name} (its file was removed)" for name in self.unpublished]
         lines += [
             f"  CONFLICT: {name} was edited in the admin and its file changed too; left as it is. "
@@ -521,10 +592,13 @@ def content_parse(content_dir):
             errors += invalid.errors
             continue
         if document.key in seen:
-            errors.append(ContentError(
-                path, document.lines.get("slug"),
-                f"The slug {document.key!r} is already used by {seen[document.key].path}; each page needs its own.",
-            ))
+            errors.append(
+                ContentError(
+                    path,
+                    document.lines.get("slug"),
+                    f"The slug {document.key!r} is already used by {seen[document.key].path}; each page needs its own.",
+                )
+            )
             continue
         seen[document.key] = document
         procedures.append(document)
@@ -608,7 +682,7 @@ def _procedure_sync(document, *, report, force):
     procedure.procedure_type, procedure.summary = state["procedure_type"], state["summary"]
     procedure.also_called = state["also_called"]
     procedure.duration, procedure.anaesthetic = facts["duration"], facts["anaesthetic"]
-    procedure.same_day, procedure.recovery_time = facts["same_day"], facts["recovery"]
+    procedure.going_home, procedure.recovery_time = facts["going_home"], facts["recovery"]
     procedure.reviewed_by = state["reviewed_by"]
     procedure.last_reviewed = datetime.date.fromisoformat(state["last_reviewed"])
     procedure.next_review_due = datetime.date.fromisoformat(state["next_review_due"])
@@ -654,8 +728,21 @@ def _clinic_sync(document, *, report, force):
         Clinic.objects.filter(pk=clinic.pk).update(loaded_state_hash=document.state_hash)
     if action not in ("created", "updated"):
         return
-    for field_name in ("name", "address", "city", "state", "phone", "email", "telemedicine", "step_free_access",
-                       "access_notes", "accepting_new_patients", "timezone", "latitude", "longitude"):
+    for field_name in (
+        "name",
+        "address",
+        "city",
+        "state",
+        "phone",
+        "email",
+        "telemedicine",
+        "step_free_access",
+        "access_notes",
+        "accepting_new_patients",
+        "timezone",
+        "latitude",
+        "longitude",
+    ):
         setattr(clinic, field_name, state[field_name])
     clinic.zip_code = state["zip"]
     clinic.is_listed = True
@@ -702,9 +789,19 @@ def _yaml_dump(data):
 
 def procedure_render_file(state):
     """A procedure's state as the text of its Markdown file."""
-    front = {key: state[key] for key in (
-        "title", "slug", "status", "procedure_type", "summary", "also_called", "key_facts", "reviewed_by",
-    )}
+    front = {
+        key: state[key]
+        for key in (
+            "title",
+            "slug",
+            "status",
+            "procedure_type",
+            "summary",
+            "also_called",
+            "key_facts",
+            "reviewed_by",
+        )
+    }
     front["last_reviewed"] = datetime.date.fromisoformat(state["last_reviewed"])
     front["next_review_due"] = datetime.date.fromisoformat(state["next_review_due"])
     parts = ["---\n", _yaml_dump(front), "---\n"]
@@ -723,10 +820,21 @@ def content_export(content_dir):
         details = SiteDetails.objects.filter(pk=1).first()
         if details:
             state = site_state(details)
-            ordered = {key: state[key] for key in (
-                "name", "short_name", "phone", "email", "opening_hours", "address", "disclaimer", "urgent_care",
-                "languages",
-            ) if state[key]}
+            ordered = {
+                key: state[key]
+                for key in (
+                    "name",
+                    "short_name",
+                    "phone",
+                    "email",
+                    "opening_hours",
+                    "address",
+                    "disclaimer",
+                    "urgent_care",
+                    "languages",
+                )
+                if state[key]
+            }
             path = content_dir / "site.yaml"
             path.write_text(_yaml_dump(ordered), encoding="utf-8")
             SiteDetails.objects.filter(pk=1).update(loaded_state_hash=state_hash(state))

@@ -2,8 +2,8 @@
 
 from django.conf import settings
 
-from .models import Procedure, SiteDetails
+from .caching import procedure_menu, site_details
 
 
-def site_details(request):
-    return {"site": SiteDetails.current(), "nav_procedures": Procedure.navigation(), "SITE_URL": settings.SITE_URL}
+def site_details_and_menu(request):
+    return {"site": site_details(), "nav_procedures": procedure_menu(), "SITE_URL": settings.SITE_URL}

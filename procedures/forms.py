@@ -1,25 +1,13 @@
-"""The clinic finder's form: the same validation for the HTML page and the JSON endpoint."""
-
-from dataclasses import dataclass, field
+"""The clinic finder's form: the same validation for the HTML page and the JSON endpoint. It only validates;
+the search itself is finder.clinic_search."""
 
 from django import forms
 
-from .finder import (
-    DEFAULT_RADIUS, MAX_QUERY_LENGTH, RADIUS_CHOICES, FinderError, Origin, clinics_near, clinics_nearest,
-    origin_for_query, tidy_query,
-)
-from .models import Procedure
+from .caching import procedure_menu
+from .finder import DEFAULT_RADIUS, RADIUS_CHOICES
+from .geo import MAX_QUERY_LENGTH, PlaceNotFound, origin_for_query, tidy_query
 
 RADIUS_FIELD_CHOICES = [(str(miles), f"{miles} miles") for miles in RADIUS_CHOICES] + [("any", "Any distance")]
-
-
-@dataclass
-class ClinicSearch:
-    origin: Origin
-    radius_miles: int | None
-    procedure: dict | None
-    matches: list
-    nearest: list = field(default_factory=list)  # shown when nothing is within the radius
 
 
 class ClinicSearchForm(forms.Form):
@@ -34,20 +22,25 @@ class ClinicSearchForm(forms.Form):
         },
     )
     radius = forms.ChoiceField(
-        label="Distance", choices=RADIUS_FIELD_CHOICES, required=False,
+        label="Distance",
+        choices=RADIUS_FIELD_CHOICES,
+        required=False,
         error_messages={"invalid_choice": "Choose a distance from the list: 10, 25, 50 or 100 miles, or any distance."},
     )
     procedure = forms.ChoiceField(
-        label="Procedure", required=False,
+        label="Procedure",
+        required=False,
         error_messages={"invalid_choice": "Choose a procedure from the list, or all procedures."},
     )
 
     def __init__(self, data=None, **kwargs):
         if data is not None:
             # Keep only our own parameters, tidied, so odd input is never echoed back raw.
-            data = {name: tidy_query(data.get(name, ""))[: MAX_QUERY_LENGTH + 1] for name in ("q", "radius", "procedure")}
+            data = {
+                name: tidy_query(data.get(name, ""))[: MAX_QUERY_LENGTH + 1] for name in ("q", "radius", "procedure")
+            }
         super().__init__(data, **kwargs)
-        self.procedures = Procedure.navigation()
+        self.procedures = procedure_menu()
         self.fields["procedure"].choices = [("", "All procedures")] + [(p["slug"], p["title"]) for p in self.procedures]
         self.fields["radius"].initial = str(DEFAULT_RADIUS)
 
@@ -62,24 +55,15 @@ class ClinicSearchForm(forms.Form):
         return cls(initial={"procedure": initial_procedure, "radius": str(DEFAULT_RADIUS)})
 
     def clean_q(self):
+        """The place searched from, as an Origin (geo.origin_for_query), or the patient-facing reason why not."""
         try:
-            self.origin = origin_for_query(self.cleaned_data["q"])
-        except FinderError as error:
+            return origin_for_query(self.cleaned_data["q"])
+        except PlaceNotFound as error:
             raise forms.ValidationError(str(error), code="not_found") from None
-        return self.origin.query
 
     def clean_radius(self):
         value = self.cleaned_data.get("radius") or str(DEFAULT_RADIUS)
         return None if value == "any" else int(value)
-
-    def search(self, *, limit=10):
-        """Run the search of a valid form."""
-        radius = self.cleaned_data["radius"]
-        slug = self.cleaned_data.get("procedure") or None
-        procedure = next((p for p in self.procedures if p["slug"] == slug), None)
-        matches = clinics_near(self.origin, radius_miles=radius, procedure_slug=slug, limit=limit)
-        nearest = [] if matches else clinics_nearest(self.origin, procedure_slug=slug, limit=3)
-        return ClinicSearch(origin=self.origin, radius_miles=radius, procedure=procedure, matches=matches, nearest=nearest)
 
     def error_list(self):
         """[(field id, message)] for the error summary at the top of the page."""

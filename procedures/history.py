@@ -42,11 +42,15 @@ def text_diff_html(old, new, *, context=1):
             tail = lines[-context:] if index < len(opcodes) - 1 else []
             folded = len(lines) - len(head) - len(tail)
             if folded > 0:
-                rows += head + [f"<span class=\"history-fold\">\u2026 {folded} unchanged line{'s' if folded != 1 else ''} \u2026</span>"] + tail
+                rows += [
+                    *head,
+                    f'<span class="history-fold">… {folded} unchanged line{"s" if folded != 1 else ""} …</span>',
+                    *tail,
+                ]
             else:
                 rows += lines
         elif operation == "replace" and a2 - a1 == b2 - b1:
-            rows += [words_diff_html(a, b) for a, b in zip(old_lines[a1:a2], new_lines[b1:b2])]
+            rows += [words_diff_html(a, b) for a, b in zip(old_lines[a1:a2], new_lines[b1:b2], strict=False)]
         else:
             rows += [f"<del>{escape(line)}</del>" for line in old_lines[a1:a2] if line]
             rows += [f"<ins>{escape(line)}</ins>" for line in new_lines[b1:b2] if line]
@@ -93,7 +97,7 @@ def page_timeline(procedure, *, limit=100):
     """Every recorded change to the page and its sections, newest first."""
     entries = []
     records = list(Procedure.history.filter(id=procedure.pk).select_related("history_user").order_by("history_date"))
-    for previous, record in zip([None] + records[:-1], records):
+    for previous, record in zip([None, *records[:-1]], records, strict=False):
         changes = _changes(record, previous)
         if changes:
             entries.append(TimelineEntry(record=record, what="Page details", changes=changes, model="procedure"))

@@ -14,8 +14,36 @@ import nh3
 MARKDOWN_EXTENSIONS = ["tables", "sane_lists", "abbr", "smarty"]
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "abbr", "code", "pre",
-    "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "abbr",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -60,7 +88,8 @@ def _image_with_size(match):
     return f'<img {match.group(1)} width="{match.group(2)}" height="{match.group(3)}" loading="lazy">'
 
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
+# A line that opens or closes a fenced code block; the loader uses it too, to skip headings inside code.
+FENCE = re.compile(r"^\s*(```|~~~)")
 _ATX_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _INLINE_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)]*)\)")
 
@@ -75,7 +104,7 @@ def markdown_problems(text, *, top_heading_level=SECTION_TOP_HEADING_LEVEL):
     previous_level = top_heading_level - 1
     in_fence = False
     for number, line in enumerate((text or "").splitlines(), start=1):
-        if _FENCE.match(line):
+        if FENCE.match(line):
             in_fence = not in_fence
             continue
         if in_fence:
@@ -86,17 +115,21 @@ def markdown_problems(text, *, top_heading_level=SECTION_TOP_HEADING_LEVEL):
             if level == 1:
                 problems.append((number, "A level-1 heading (# ) is not allowed: the page title is the only h1."))
             elif level < top_heading_level:
-                problems.append((
-                    number,
-                    f"Use {'#' * top_heading_level} for a heading inside a section: "
-                    f"{'#' * level} is the level of the section headings themselves.",
-                ))
+                problems.append(
+                    (
+                        number,
+                        f"Use {'#' * top_heading_level} for a heading inside a section: "
+                        f"{'#' * level} is the level of the section headings themselves.",
+                    )
+                )
             elif level > previous_level + 1:
-                problems.append((
-                    number,
-                    f"This heading skips a level: {'#' * level} follows {'#' * previous_level}. "
-                    f"Use {'#' * (previous_level + 1)} instead.",
-                ))
+                problems.append(
+                    (
+                        number,
+                        f"This heading skips a level: {'#' * level} follows {'#' * previous_level}. "
+                        f"Use {'#' * (previous_level + 1)} instead.",
+                    )
+                )
             previous_level = level
         for bang, label, _target in _INLINE_LINK.findall(line):
             if bang and not label.strip():
@@ -104,11 +137,13 @@ def markdown_problems(text, *, top_heading_level=SECTION_TOP_HEADING_LEVEL):
             elif bang and label.strip() == PLACEHOLDER_ALT:
                 problems.append((number, "Replace the placeholder alt text with a description of this image."))
             elif not bang and _plain(label) in VAGUE_LINK_TEXT:
-                problems.append((
-                    number,
-                    f"The link text \u201c{label.strip()}\u201d does not say where the link goes. "
-                    "Use words that describe the destination.",
-                ))
+                problems.append(
+                    (
+                        number,
+                        f"The link text \u201c{label.strip()}\u201d does not say where the link goes. "
+                        "Use words that describe the destination.",
+                    )
+                )
     problems.extend((None, message) for message in _rendered_problems(markdown_to_html(text)))
     # A problem found both in the source and in the rendered HTML is reported once, with its line.
     seen_without_line = {message for line, message in problems if line is not None}
@@ -157,3 +192,8 @@ def _rendered_problems(html):
     checker = _RenderedChecker()
     checker.feed(html)
     return checker.problems
+
+
+def normalise_markdown(text):
+    """Browsers submit textareas with CRLF; files use LF. Store one form so edits compare equal."""
+    return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n")).strip()

@@ -1,30 +1,29 @@
-"""Procedure pages and their structured sections, the clinic directory, and the organisation's site details."""
+"""Procedure pages and their structured sections, the clinic directory, and the organisation's site details.
+
+Tables, querysets and the invariants a row keeps; no cache reads (those live in caching.py).
+"""
 
 import datetime
 import re
+import zoneinfo
+from urllib.parse import urlencode
 
-from django.core.cache import cache
-from django.utils import timezone
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.urls import reverse
+from django.utils import timezone
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from .markdown import markdown_to_html
+from .markdown import markdown_to_html, normalise_markdown
 from .sections import SECTION_CHOICES, SECTION_HEADING, SECTION_POSITION
-
-# Cached fragments are keyed by the content version, so they never go stale; this only bounds memory.
-CACHE_SECONDS = 24 * 60 * 60
-
-slug_validator = RegexValidator(
-    r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens, e.g. si-joint-fusion."
-)
+from .validation import slug_validator
 
 
 def tel_url(phone):
     """A tap-to-call `tel:` URL for a phone number as people write it: '(612) 555-0100' -> 'tel:+16125550100'."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = re.sub(r"\D", "", (phone or "").split("ext")[0].split("x")[0])
     if not digits:
         return ""
     if phone.strip().startswith("+"):
@@ -34,9 +33,9 @@ def tel_url(phone):
     return f"tel:{digits}"
 
 
-def normalise_markdown(text):
-    """Browsers submit textareas with CRLF; files use LF. Store one form so edits compare equal."""
-    return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n")).strip()
+def site_time_zone():
+    """The organisation's own time zone: the default for a clinic whose ZIP code gives none."""
+    return settings.TIME_ZONE
 
 
 class ContentVersion(models.Model):
@@ -48,8 +47,11 @@ class ContentVersion(models.Model):
 
     number = models.BigIntegerField(default=0)
 
+    def __str__(self):
+        return f"content version {self.number}"
+
     @classmethod
-    def current(cls):
+    def read(cls):
         # Read on every request, so plain SQL: building the ORM query cost 15 times the query itself.
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT number FROM {cls._meta.db_table} WHERE id = 1")
@@ -95,7 +97,7 @@ class Procedure(models.Model):
     also_called = models.JSONField(default=list, blank=True, help_text="Other names patients may know it by.")
     duration = models.CharField("how long it takes", max_length=200)
     anaesthetic = models.CharField("anesthetic", max_length=200)
-    same_day = models.CharField("going home", max_length=200)
+    going_home = models.CharField("going home", max_length=200, help_text="When the patient goes home.")
     recovery_time = models.CharField("typical recovery", max_length=200)
     reviewed_by = models.CharField(max_length=200)
     last_reviewed = models.DateField()
@@ -115,31 +117,6 @@ class Procedure(models.Model):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
-        return reverse("procedures:detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def navigation(cls):
-        """Title and URL of each published procedure, for the menu on every page (cached)."""
-        from .caching import versioned_key
-
-        key = versioned_key("procedure-navigation")
-        items = cache.get(key)
-        if items is None:
-            items = [
-                {
-                    "id": procedure.pk, "title": procedure.title, "slug": procedure.slug,
-                    "url": procedure.get_absolute_url(), "procedure_type": procedure.procedure_type,
-                }
-                for procedure in cls.objects.published().in_reading_order().only("title", "slug", "procedure_type")
-            ]
-            cache.set(key, items, CACHE_SECONDS)
-        return items
-
-    @property
-    def is_published(self):
-        return self.status == self.Status.PUBLISHED
-
     def save(self, *args, **kwargs):
         previous = Procedure.objects.filter(pk=self.pk).values("slug", "status").first() if self.pk else None
         super().save(*args, **kwargs)
@@ -148,16 +125,19 @@ class Procedure(models.Model):
             ProcedureRedirect.objects.update_or_create(old_slug=previous["slug"], defaults={"procedure": self})
         ProcedureRedirect.objects.filter(old_slug=self.slug).delete()
 
+    def get_absolute_url(self):
+        return reverse("procedures:detail", kwargs={"slug": self.slug})
+
     @property
-    def review_overdue(self):
-        return self.next_review_due < datetime.date.today()
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
 
     @property
     def key_facts(self):
         return [
             ("How long it takes", self.duration),
             ("Anesthetic", self.anaesthetic),
-            ("Going home", self.same_day),
+            ("Going home", self.going_home),
             ("Typical recovery", self.recovery_time),
         ]
 
@@ -190,14 +170,6 @@ class Section(models.Model):
     def __str__(self):
         return f"{self.procedure}: {self.heading}"
 
-    @property
-    def heading(self):
-        return SECTION_HEADING.get(self.kind, self.kind)
-
-    @property
-    def anchor(self):
-        return self.kind.replace("_", "-")
-
     def save(self, *args, **kwargs):
         self.position = SECTION_POSITION[self.kind]
         self.body = normalise_markdown(self.body)
@@ -206,9 +178,19 @@ class Section(models.Model):
         # The page changed when any of its sections did (sitemap lastmod, dateModified, caches).
         Procedure.objects.filter(pk=self.procedure_id).update(updated_at=timezone.now())
 
+    @property
+    def heading(self):
+        return SECTION_HEADING.get(self.kind, self.kind)
+
+    @property
+    def anchor(self):
+        return self.kind.replace("_", "-")
+
 
 class SiteDetails(models.Model):
     """The organisation behind the site: one row, shown on every page."""
+
+    MARKDOWN_FIELDS = ("disclaimer", "urgent_care", "languages")
 
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=100, blank=True)
@@ -234,59 +216,39 @@ class SiteDetails(models.Model):
     def __str__(self):
         return self.name or "Site details"
 
-    @property
-    def phone_url(self):
-        return tel_url(self.phone)
-
     def save(self, *args, **kwargs):
         self.pk = 1  # there is only ever one
-        for field in ("disclaimer", "urgent_care", "languages"):
+        for field in self.MARKDOWN_FIELDS:
             setattr(self, field, normalise_markdown(getattr(self, field)))
             setattr(self, f"{field}_html", markdown_to_html(getattr(self, field)))
         super().save(*args, **kwargs)
 
-    @classmethod
-    def current(cls):
-        """The site details, from the cache when it has them; an empty record before content is loaded."""
-        from .caching import versioned_key
-
-        key = versioned_key("site-details")
-        details = cache.get(key)
-        if details is None:
-            details = cls.objects.filter(pk=1).first() or cls()
-            if details.pk:
-                cache.set(key, details, CACHE_SECONDS)
-        return details
+    @property
+    def phone_url(self):
+        return tel_url(self.phone)
 
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+class Weekday(models.IntegerChoices):
+    MONDAY = 0
+    TUESDAY = 1
+    WEDNESDAY = 2
+    THURSDAY = 3
+    FRIDAY = 4
+    SATURDAY = 5
+    SUNDAY = 6
+
+
+# Lower-case day names, Monday first: the keys of `hours` in clinics.yaml.
+WEEKDAYS = [day.name.lower() for day in Weekday]
 
 
 class ClinicQuerySet(models.QuerySet):
     def listed(self):
         return self.filter(is_listed=True)
 
-    def offering(self, procedure_slug):
-        """Clinics offering a published procedure. Joins only the link table: the procedure comes from the cache."""
-        procedure = next((item for item in Procedure.navigation() if item["slug"] == procedure_slug), None)
-        return self.filter(procedures=procedure["id"]) if procedure else self.none()
-
-
-def clinics_attach_offered(clinics):
-    """Give each clinic `offered`: the published procedures it offers ({title, slug, url}), in reading order.
-
-    One query on the clinic-procedure link table; the procedures themselves come from the cached menu.
-    """
-    published = {item["id"]: item for item in Procedure.navigation()}
-    order = list(published)
-    offered = {clinic.pk: [] for clinic in clinics}
-    links = Clinic.procedures.through.objects.filter(clinic_id__in=list(offered)).values_list("clinic_id", "procedure_id")
-    for clinic_id, procedure_id in links:
-        if procedure_id in published:
-            offered[clinic_id].append(published[procedure_id])
-    for clinic in clinics:
-        clinic.offered = sorted(offered[clinic.pk], key=lambda item: order.index(item["id"]))
-    return clinics
+    def offering(self, procedure_id):
+        """Clinics offering the procedure with this id (one join, on the clinic-procedure link table)."""
+        return self.filter(procedures=procedure_id)
 
 
 class Clinic(models.Model):
@@ -298,7 +260,7 @@ class Clinic(models.Model):
     zip_code = models.CharField("ZIP code", max_length=5, validators=[RegexValidator(r"^\d{5}$", "Five digits.")])
     latitude = models.FloatField(help_text="Leave as loaded: the ZIP code's centre is used when a file gives none.")
     longitude = models.FloatField()
-    timezone = models.CharField(max_length=64, default="America/Chicago", help_text="For \u201copen today\u201d.")
+    timezone = models.CharField(max_length=64, default=site_time_zone, help_text="For \u201copen today\u201d.")
     phone = models.CharField(max_length=40)
     email = models.EmailField(blank=True)
     telemedicine = models.BooleanField("offers telemedicine (video or phone appointments)", default=False)
@@ -334,38 +296,25 @@ class Clinic(models.Model):
     @property
     def directions_url(self):
         """A plain map search for the address: the patient chooses to follow it; nothing loads from the map site."""
-        from urllib.parse import urlencode
-
         return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": self.full_address})
 
     def week(self):
         """[(day name, [(opens, closes), ...]), ...] Monday first; an empty list means closed."""
-        periods = {day: [] for day in range(7)}
+        periods = {day: [] for day in Weekday}
         for period in self.opening_hours.all():
             periods[period.weekday].append((period.opens, period.closes))
-        return [(WEEKDAYS[day].capitalize(), sorted(periods[day])) for day in range(7)]
+        return [(day.label, sorted(periods[day])) for day in Weekday]
 
     def today(self):
         """Today's opening periods, in the clinic's own time zone."""
-        import zoneinfo
-
         try:
             zone = zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            zone = zoneinfo.ZoneInfo("America/Chicago")
+            zone = zoneinfo.ZoneInfo(site_time_zone())
         return self.week()[timezone.now().astimezone(zone).weekday()][1]
 
 
 class OpeningHours(models.Model):
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0
-        TUESDAY = 1
-        WEDNESDAY = 2
-        THURSDAY = 3
-        FRIDAY = 4
-        SATURDAY = 5
-        SUNDAY = 6
-
     clinic = models.ForeignKey(Clinic, related_name="opening_hours", on_delete=models.CASCADE)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     opens = models.TimeField()

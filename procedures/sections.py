@@ -33,9 +33,7 @@ def _normalise(heading):
     return " ".join(heading.replace("\u2011", "-").split()).rstrip(":").casefold()
 
 
-_KIND_BY_HEADING = {
-    _normalise(name): kind.key for kind in SECTION_KINDS for name in (kind.heading, *kind.aliases)
-}
+_KIND_BY_HEADING = {_normalise(name): kind.key for kind in SECTION_KINDS for name in (kind.heading, *kind.aliases)}
 
 
 def section_kind_for_heading(heading):

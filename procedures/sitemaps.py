@@ -29,8 +29,7 @@ class PagesSitemap(SiteUrlSitemap):
         return reverse(item)
 
     def lastmod(self, item):
-        latest = Procedure.objects.published().order_by("-updated_at").values_list("updated_at", flat=True).first()
-        return latest
+        return Procedure.objects.published().order_by("-updated_at").values_list("updated_at", flat=True).first()
 
 
 class ProcedureSitemap(SiteUrlSitemap):

@@ -66,4 +66,3 @@ class ImageUploadForm(forms.Form):
         name = f"{UPLOAD_FOLDER}/{uuid.uuid4().hex}-{pixels.width}x{pixels.height}.{ALLOWED_FORMATS[self.image_format]}"
         stored = default_storage.save(name, ContentFile(buffer.getvalue()))
         return default_storage.url(stored)
-

@@ -1,23 +1,29 @@
 """Thin views: pick the records, hand them to a template. Stored HTML only; no Markdown parsed here."""
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
-from django_ratelimit.decorators import ratelimit
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import (
-    Http404, HttpResponse, HttpResponseNotFound, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse,
-)
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template import loader
-from django.templatetags.static import static
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.decorators import ratelimit
+
+from sijoint_site.client import client_address
 
 from . import structured_data
+from .caching import site_details
+from .finder import clinic_search, clinics_attach_offered
 from .forms import ClinicSearchForm
 from .markdown import PLACEHOLDER_ALT, markdown_to_html
-from .models import Clinic, Procedure, ProcedureRedirect, SiteDetails, clinics_attach_offered
+from .models import Clinic, Procedure, ProcedureRedirect
 from .uploads import ImageUploadForm
+
+
+def public_page(view):
+    """A page anyone may read: GET and HEAD only (405 with `Allow` otherwise, before any CSRF check, since
+    the view changes nothing)."""
+    return csrf_exempt(require_safe(view))
 
 
 def page_meta(request, title, description, *, og_type="website", canonical=True):
@@ -30,21 +36,28 @@ def page_meta(request, title, description, *, og_type="website", canonical=True)
     }
 
 
+@public_page
 def home(request):
     procedures = Procedure.objects.published().in_reading_order()
-    site = SiteDetails.current()
-    return render(request, "procedures/home.html", {
-        "procedures": procedures,
-        "form": ClinicSearchForm.from_query({}),
-        "structured_data": structured_data.json_ld(structured_data.home_graph(site)) if site.pk else None,
-        **page_meta(
-            request, "SI joint pain: injections and fusion explained",
-            "What the sacroiliac (SI) joints are, why they can hurt, and what happens during an SI joint "
-            "injection or SI joint fusion, in plain English.",
-        ),
-    })
+    site = site_details()
+    return render(
+        request,
+        "procedures/home.html",
+        {
+            "procedures": procedures,
+            "form": ClinicSearchForm.from_query({}),
+            "structured_data": structured_data.json_ld(structured_data.home_graph(site)) if site.pk else None,
+            **page_meta(
+                request,
+                "SI joint pain: injections and fusion explained",
+                "What the sacroiliac (SI) joints are, why they can hurt, and what happens during an SI joint "
+                "injection or SI joint fusion, in plain English.",
+            ),
+        },
+    )
 
 
+@public_page
 def procedure_detail(request, slug):
     visible = Procedure.objects.all() if request.user.is_staff else Procedure.objects.published()
     procedure = visible.filter(slug=slug).prefetch_related("sections").first()
@@ -54,70 +67,90 @@ def procedure_detail(request, slug):
             return redirect(moved.procedure, permanent=True)
         raise Http404("No published procedure at this address.")
     sections = procedure.sections.all()
-    graph = structured_data.procedure_graph(procedure, sections, SiteDetails.current())
-    return render(request, "procedures/detail.html", {
-        "procedure": procedure,
-        "sections": sections,
-        "draft_preview": not procedure.is_published,
-        "form": ClinicSearchForm.from_query({}, initial_procedure=procedure.slug),
-        "structured_data": structured_data.json_ld(graph),
-        **page_meta(request, f"{procedure.title}: what to expect", procedure.summary, og_type="article"),
-    })
+    graph = structured_data.procedure_graph(procedure, sections, site_details())
+    return render(
+        request,
+        "procedures/detail.html",
+        {
+            "procedure": procedure,
+            "sections": sections,
+            "draft_preview": not procedure.is_published,
+            "form": ClinicSearchForm.from_query({}, initial_procedure=procedure.slug),
+            "structured_data": structured_data.json_ld(graph),
+            **page_meta(request, f"{procedure.title}: what to expect", procedure.summary, og_type="article"),
+        },
+    )
 
 
-def finder_title(form, search):
-    if form.errors:
-        return "Error: Find an SI joint clinic near you"
-    if search is None:
-        return "Find an SI joint clinic near you"
-    if search.matches:
-        count = len(search.matches)
-        return f"{count} clinic{'s' if count != 1 else ''} near {search.origin.query}: find an SI joint clinic"
-    return f"No clinics within {search.radius_miles} miles of {search.origin.query}: find an SI joint clinic"
+FINDER_TITLE = "Find an SI joint clinic near you"
+FINDER_DESCRIPTION = (
+    "Find a clinic near you for an SI joint injection or SI joint fusion. Search by ZIP code or town "
+    "and call the clinic directly."
+)
 
 
+def search_rate(group, request):
+    return settings.SEARCH_RATE_LIMIT
+
+
+def too_many_searches(request):
+    """The friendly 429 page: wait a minute, or call."""
+    response = render(
+        request,
+        "429.html",
+        page_meta(request, "Too many searches", "Please wait a minute before searching again.", canonical=False),
+        status=429,
+    )
+    response["Retry-After"] = "60"
+    return response
+
+
+@public_page
 def clinic_finder(request):
     form = ClinicSearchForm.from_query(request.GET)
-    search, status = None, 200
+    search, status, title = None, 200, FINDER_TITLE
     if form.is_bound:
+        # Only searches count: the empty form costs nothing and is cached.
+        if is_ratelimited(request, group="clinic-search", key=client_address, rate=search_rate, increment=True):
+            return too_many_searches(request)
         if form.is_valid():
-            search = form.search()
+            data = form.cleaned_data
+            search = clinic_search(data["q"], radius_miles=data["radius"], procedure_slug=data["procedure"] or None)
+            title = f"{search.summary}: {FINDER_TITLE[0].lower()}{FINDER_TITLE[1:]}"
         else:
-            status = 400
-    return render(request, "clinics/finder.html", {
-        "form": form,
-        "search": search,
-        **page_meta(
-            request, finder_title(form, search),
-            "Find a clinic near you for an SI joint injection or SI joint fusion. Search by ZIP code or town "
-            "and call the clinic directly.",
-        ),
-    }, status=status)
+            status, title = 400, f"Error: {FINDER_TITLE}"
+    return render(
+        request,
+        "clinics/finder.html",
+        {"form": form, "search": search, **page_meta(request, title, FINDER_DESCRIPTION)},
+        status=status,
+    )
 
 
+@public_page
 def clinic_detail(request, slug):
     clinic = Clinic.objects.listed().prefetch_related("opening_hours").filter(slug=slug).first()
     if clinic is None:
         raise Http404("No clinic at this address.")
     clinics_attach_offered([clinic])
-    return render(request, "clinics/detail.html", {
-        "clinic": clinic,
-        "structured_data": structured_data.json_ld(structured_data.clinic_graph(clinic)),
-        **page_meta(
-            request, f"{clinic.name}: address, phone and opening hours",
-            f"{clinic.name}, {clinic.full_address}. Call {clinic.phone}. Opening hours, access and the "
-            "SI joint procedures offered.",
-        ),
-    })
+    return render(
+        request,
+        "clinics/detail.html",
+        {
+            "clinic": clinic,
+            "structured_data": structured_data.json_ld(structured_data.clinic_graph(clinic)),
+            **page_meta(
+                request,
+                f"{clinic.name}: address, phone and opening hours",
+                f"{clinic.name}, {clinic.full_address}. Call {clinic.phone}. Opening hours, access and the "
+                "SI joint procedures offered.",
+            ),
+        },
+    )
 
 
-def client_address(group, request):
-    """Who is asking, for the rate limit: behind our load balancer, the address it saw; else the peer."""
-    if settings.BEHIND_PROXY and request.META.get("HTTP_X_FORWARDED_FOR"):
-        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
+@csrf_exempt
+@require_safe
 @ratelimit(key=client_address, rate=lambda group, request: settings.API_RATE_LIMIT, block=False)
 def clinic_api(request):
     """JSON twin of the finder: the same validation and results, for other sites and apps."""
@@ -127,15 +160,24 @@ def clinic_api(request):
         return response
     form = ClinicSearchForm.from_query(request.GET)
     if not form.is_bound:
-        return JsonResponse({"error": "Add ?q= with a 5-digit ZIP code or a town and state, e.g. ?q=55435."}, status=400)
+        return JsonResponse(
+            {"error": "Add ?q= with a 5-digit ZIP code or a town and state, e.g. ?q=55435."}, status=400
+        )
     if not form.is_valid():
         return JsonResponse({"error": " ".join(message for _id, message in form.error_list())}, status=400)
-    search = form.search()
-    return JsonResponse({
-        "origin": {"query": search.origin.query, "latitude": search.origin.latitude, "longitude": search.origin.longitude},
-        "radius_miles": search.radius_miles,
-        "results": [clinic_json(match) for match in search.matches],
-    })
+    data = form.cleaned_data
+    search = clinic_search(data["q"], radius_miles=data["radius"], procedure_slug=data["procedure"] or None)
+    return JsonResponse(
+        {
+            "origin": {
+                "query": search.origin.query,
+                "latitude": search.origin.latitude,
+                "longitude": search.origin.longitude,
+            },
+            "radius_miles": search.radius_miles,
+            "results": [clinic_json(match) for match in search.matches],
+        }
+    )
 
 
 def clinic_json(match):
@@ -154,54 +196,6 @@ def clinic_json(match):
     }
 
 
-def healthz(request):
-    """For load balancers and Docker: 200 when the database and the cache answer, 503 when not."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        checks["database"] = "ok"
-    except Exception as error:  # report, do not crash: this is what the check is for
-        checks["database"] = f"error: {type(error).__name__}"
-    try:
-        cache.set("healthz", "ok", 10)
-        checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error: value not read back"
-    except Exception as error:
-        checks["cache"] = f"error: {type(error).__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    response = JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def robots_txt(request):
-    lines = [
-        "User-agent: *",
-        f"Disallow: /{settings.ADMIN_PATH}",
-        "Disallow: /api/",
-        "Disallow: /markdownx/",
-        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
-    ]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
-
-
-def page_not_found(request, exception):
-    template = loader.get_template("404.html")
-    context = page_meta(request, "Page not found", "We could not find the page you asked for.", canonical=False)
-    return HttpResponseNotFound(template.render(context, request))
-
-
-def server_error(request):
-    """The 500 page, in the site's look, with the phone number when it can still be had."""
-    try:
-        site = SiteDetails.current()
-    except Exception:  # the database or cache may be what failed
-        site = None
-    template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({"site": site, "request": request}))
-
-
 @staff_member_required
 @require_POST
 def markdown_preview(request):
@@ -217,8 +211,3 @@ def image_upload(request):
     if not form.is_valid():
         return JsonResponse({"image": form.errors.get("image", ["Choose an image to upload."])}, status=400)
     return JsonResponse({"image_code": f"![{PLACEHOLDER_ALT}]({form.save()})"})
-
-
-def favicon(request):
-    """Browsers and the admin ask for /favicon.ico; the icon lives with the other static files."""
-    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -48,13 +48,15 @@ def env_list(name, default):
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# Behind a load balancer or front server that ends TLS and sets X-Forwarded-Proto and X-Forwarded-For.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. In production set it to a long random value, for example "
-            "the output of: python -c \"import secrets; print(secrets.token_urlsafe(50))\". "
+            'the output of: python -c "import secrets; print(secrets.token_urlsafe(50))". '
             "On a development machine set DJANGO_DEBUG=1 instead (make run does this)."
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
@@ -85,8 +87,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Security headers first, so that every answer carries them: static files, cached pages, error pages.
     "django.middleware.security.SecurityMiddleware",
     "sijoint_site.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "procedures.caching.RequestContentVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Anonymous pages are answered from the cache before sessions, auth or any view run.
@@ -96,8 +102,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the outcome of every sign-in attempt.
     "axes.middleware.AxesMiddleware",
@@ -108,8 +112,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# bench/ swaps in a URLconf with an extra "ceiling" view to measure the framework's own cost.
-ROOT_URLCONF = env_str("DJANGO_ROOT_URLCONF", "sijoint_site.urls")
+ROOT_URLCONF = "sijoint_site.urls"
 
 TEMPLATES = [
     {
@@ -121,7 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "procedures.context_processors.site_details",
+                "procedures.context_processors.site_details_and_menu",
             ],
         },
     },
@@ -139,7 +142,8 @@ DATABASES = {
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis when it answers, this process's memory while it does not (sijoint_site/cache.py).
+    CACHES = {"default": {"BACKEND": "sijoint_site.cache.FallbackRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sijoint"}}
 
@@ -181,7 +185,8 @@ if AWS_STORAGE_BUCKET_NAME:
         },
     }
     MEDIA_ORIGIN = (
-        f"https://{env_str('AWS_S3_CUSTOM_DOMAIN')}" if env_str("AWS_S3_CUSTOM_DOMAIN")
+        f"https://{env_str('AWS_S3_CUSTOM_DOMAIN')}"
+        if env_str("AWS_S3_CUSTOM_DOMAIN")
         else env_str("AWS_S3_ENDPOINT_URL", f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com").rstrip("/")
     )
 else:
@@ -207,8 +212,7 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "procedures.markdown.markdown_to_html"
 # --- Security -------------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers check health over plain HTTP
-# Behind a load balancer that terminates TLS and sets X-Forwarded-Proto.
-if env_bool("DJANGO_BEHIND_PROXY", False):
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -264,11 +268,16 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_PROXY", False) else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address (django-ipware, read by axes and by sijoint_site.client for the rate limits): behind
+# our front server, the X-Forwarded-For it sets to the address it saw (one entry, never the client's own
+# header: deploy/nginx.conf overwrites it); otherwise the connection's own address.
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_PROXY_COUNT = 0 if BEHIND_PROXY else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_PROXY else ["REMOTE_ADDR"]
 
 # --- JSON API rate limit (django-ratelimit) --------------------------------------------------------
 # Counted per client address in the cache: shared by every app server when REDIS_URL is set, per
 # process with the local-memory cache.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "60/m")
-BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+# The HTML finder's searches, counted the same way (the empty form is not a search and is not counted).
+SEARCH_RATE_LIMIT = env_str("SEARCH_RATE_LIMIT", "30/m")

@@ -11,8 +11,8 @@ if not os.environ.get("DJANGO_SECRET_KEY"):
 if not os.environ.get("DJANGO_SECURE_SSL_REDIRECT"):
     os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"
 
-from sijoint_site.settings import *  # noqa: E402,F401,F403
-from sijoint_site.settings import STORAGES  # noqa: E402
+from sijoint_site.settings import *  # noqa: F403
+from sijoint_site.settings import STORAGES
 
 # The manifest storage needs collectstatic; tests read the source files directly.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -16,7 +16,8 @@ def test_a_repeat_visit_is_answered_from_the_cache_with_one_query(client, loaded
     first = client.get(url)
     with django_assert_num_queries(1):  # the content version
         second = client.get(url)
-    assert second.status_code == 200 and second.content == first.content
+    assert second.status_code == 200
+    assert second.content == first.content
     assert second["ETag"] == first["ETag"]
     assert "max-age=" in second["Cache-Control"]
 
@@ -61,7 +62,8 @@ def test_load_content_makes_pages_fresh(client, loaded, content_dir):
 def test_conditional_request_gets_304(client, loaded):
     etag = client.get("/procedures/si-joint-injection/")["ETag"]
     response = client.get("/procedures/si-joint-injection/", HTTP_IF_NONE_MATCH=etag)
-    assert response.status_code == 304 and response.content == b""
+    assert response.status_code == 304
+    assert response.content == b""
     section = Section.objects.get(procedure__slug="si-joint-injection", kind="overview")
     section.body += "\n\nChanged."
     section.save()

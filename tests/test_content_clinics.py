@@ -5,7 +5,7 @@ import re
 import pytest
 
 from procedures.content import ContentInvalid, content_load
-from procedures.finder import zip_centre
+from procedures.geo import zip_centre
 from procedures.models import Clinic, OpeningHours
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,8 @@ def test_every_clinic_loads_with_structured_hours_and_procedures(content_dir):
     assert Clinic.objects.listed().count() == 18
     assert len(set(Clinic.objects.values_list("state", flat=True))) >= 8
     edina = Clinic.objects.get(slug="edina")
-    assert edina.phone == "(952) 555-0141" and edina.phone_url == "tel:+19525550141"
+    assert edina.phone == "(952) 555-0141"
+    assert edina.phone_url == "tel:+19525550141"
     wednesday = OpeningHours.objects.filter(clinic=edina, weekday=2).order_by("opens")
     assert [(f"{p.opens:%H:%M}", f"{p.closes:%H:%M}") for p in wednesday] == [("08:00", "12:00"), ("13:00", "19:00")]
     assert not OpeningHours.objects.filter(clinic=edina, weekday=6).exists(), "Sunday: closed"
@@ -45,19 +46,31 @@ BAD_CLINICS = [
     pytest.param('zip: "55435"', 'zip: "00000"', r"line \d+: `zip` '00000' is not a US ZIP code", id="unknown-zip"),
     pytest.param('zip: "55435"', "zip: 55435x", r"line \d+: `zip` '55435x' is not a US ZIP code", id="zip-letters"),
     pytest.param("state: MN", "state: WI", r"line \d+: ZIP code 55435 is in MN, not WI", id="wrong-state"),
-    pytest.param("procedures: [si-joint-injection, si-joint-fusion]", "procedures: [knee-surgery]",
-                 r"line \d+: `procedures` names 'knee-surgery'", id="unknown-procedure"),
-    pytest.param("slug: minneapolis-riverbend", "slug: edina", r"line \d+: The slug 'edina' is already used", id="duplicate-slug"),
-    pytest.param('monday: "08:00-17:00"', 'monday: "9 till 5"', r"line \d+: `monday: 9 till 5` must be times", id="bad-hours"),
+    pytest.param(
+        "procedures: [si-joint-injection, si-joint-fusion]",
+        "procedures: [knee-surgery]",
+        r"line \d+: `procedures` names 'knee-surgery'",
+        id="unknown-procedure",
+    ),
+    pytest.param(
+        "slug: minneapolis-riverbend", "slug: edina", r"line \d+: The slug 'edina' is already used", id="duplicate-slug"
+    ),
+    pytest.param(
+        'monday: "08:00-17:00"', 'monday: "9 till 5"', r"line \d+: `monday: 9 till 5` must be times", id="bad-hours"
+    ),
     pytest.param('monday: "08:00-17:00"', 'monday: "17:00-08:00"', r"closing after opening", id="hours-backwards"),
     pytest.param("    sunday: closed\n", "", r"`hours` has no sunday", id="missing-day"),
     pytest.param('phone: "(952) 555-0141"', 'phone: "555-0141"', r"must be a 10-digit US number", id="short-phone"),
-    pytest.param("telemedicine: true", "telemedicine: sometimes", r"`telemedicine` must be true or false", id="bad-boolean"),
-    pytest.param("- name: North Star", "- name: [North Star", r"clinics\.yaml, line \d+: This is not valid YAML", id="bad-yaml"),
+    pytest.param(
+        "telemedicine: true", "telemedicine: sometimes", r"`telemedicine` must be true or false", id="bad-boolean"
+    ),
+    pytest.param(
+        "- name: North Star", "- name: [North Star", r"clinics\.yaml, line \d+: This is not valid YAML", id="bad-yaml"
+    ),
 ]
 
 
-@pytest.mark.parametrize("old, new, message", BAD_CLINICS)
+@pytest.mark.parametrize(("old", "new", "message"), BAD_CLINICS)
 def test_a_bad_clinics_file_is_refused_whole(content_dir, old, new, message):
     content_load(content_dir)
     before = sorted(Clinic.objects.values_list("slug", "name", "phone", "latitude", "is_listed"))

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from procedures.finder import FinderError, clinics_near, clinics_nearest, distance_miles, origin_for_query
+from procedures.finder import clinic_search, clinics_near, clinics_nearest
+from procedures.geo import PlaceNotFound, distance_miles, origin_for_query
 from procedures.models import Clinic
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,8 @@ def test_radius_excludes_clinics_further_away(loaded):
 
 def test_procedure_filter_keeps_only_clinics_offering_it(loaded):
     origin = origin_for_query("55102")  # Saint Paul: its clinic offers injections only
-    fusion = clinics_near(origin, radius_miles=25, procedure_slug="si-joint-fusion")
-    injection = clinics_near(origin, radius_miles=25, procedure_slug="si-joint-injection")
+    fusion = clinic_search(origin, radius_miles=25, procedure_slug="si-joint-fusion").matches
+    injection = clinic_search(origin, radius_miles=25, procedure_slug="si-joint-injection").matches
     assert "saint-paul" not in [match.clinic.slug for match in fusion]
     assert "saint-paul" in [match.clinic.slug for match in injection]
     for match in fusion:
@@ -71,12 +72,12 @@ def test_nearest_anyway_when_nothing_is_in_range(loaded):
     origin = origin_for_query("99950")  # Ketchikan, Alaska
     assert clinics_near(origin, radius_miles=100) == []
     nearest = clinics_nearest(origin, limit=3)
-    assert [match.clinic.slug for match in nearest][0] == "seattle"
+    assert next(match.clinic.slug for match in nearest) == "seattle"
     assert len(nearest) == 3
 
 
 @pytest.mark.parametrize(
-    "query, expected_label",
+    ("query", "expected_label"),
     [
         ("55435", "55435 (Minneapolis, MN)"),
         ("55435-1234", "55435 (Minneapolis, MN)"),
@@ -100,7 +101,7 @@ def test_town_centre_is_near_its_zip_codes():
 
 
 @pytest.mark.parametrize(
-    "query, message",
+    ("query", "message"),
     [
         ("", "Enter a ZIP code or a town"),
         ("5543", "A ZIP code has 5 digits; you entered 4"),
@@ -115,5 +116,5 @@ def test_town_centre_is_near_its_zip_codes():
     ],
 )
 def test_bad_queries_get_a_specific_message(query, message):
-    with pytest.raises(FinderError, match=message):
+    with pytest.raises(PlaceNotFound, match=message):
         origin_for_query(query)

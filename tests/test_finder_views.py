@@ -32,8 +32,13 @@ def test_results_for_a_real_zip_code(client, loaded):
     soup = finder(client, "q=55435&radius=25&procedure=si-joint-injection")
     heading = soup.select_one("#results-heading")
     assert heading["role"] == "status", "the number of results is announced to screen readers"
-    assert "5 clinics within 25 miles of 55435 (Minneapolis, MN) offering SI joint injection" in " ".join(heading.get_text().split())
-    assert soup.title.get_text().startswith("5 clinics near 55435")
+    assert "5 clinics within 25 miles of 55435 (Minneapolis, MN) offering SI joint injection" in " ".join(
+        heading.get_text().split()
+    )
+    # One summary sentence is both the heading and the start of the page title.
+    assert soup.title.get_text().startswith(
+        "5 clinics offering SI joint injection within 25 miles of 55435 (Minneapolis, MN): find"
+    )
     cards = soup.select(".clinic-card")
     first = cards[0]
     assert first.select_one(".clinic-card__name a")["href"] == "/clinics/edina/"
@@ -56,12 +61,13 @@ def test_no_clinic_in_range_shows_the_nearest_and_how_far(client, loaded):
     soup = finder(client, "q=99950&radius=10")
     text = " ".join(soup.select_one(".results").get_text().split())
     assert "No clinics within 10 miles of 99950 (Ketchikan, AK)" in text
-    assert "The nearest clinic is" in text and "miles away" in text
+    assert "The nearest clinic is" in text
+    assert "miles away" in text
     assert soup.select_one(".clinic-card__name a")["href"] == "/clinics/seattle/"
 
 
 @pytest.mark.parametrize(
-    "query_string, message",
+    ("query_string", "message"),
     [
         ("q=", "Enter a ZIP code or a town"),
         ("q=abc", "We could not find a town called abc"),
@@ -82,8 +88,11 @@ def test_bad_input_gets_a_specific_error_tied_to_its_field(client, loaded, query
     assert message in summary.get_text()
     link = summary.select_one("a")["href"]
     field = soup.select_one(link)
-    assert field is not None and field["aria-invalid"] == "true"
-    assert any(message in soup.find(id=part).get_text() for part in field["aria-describedby"].split() if soup.find(id=part))
+    assert field is not None
+    assert field["aria-invalid"] == "true"
+    assert any(
+        message in soup.find(id=part).get_text() for part in field["aria-describedby"].split() if soup.find(id=part)
+    )
     assert soup.title.get_text().startswith("Error:")
 
 
@@ -100,7 +109,9 @@ def test_hostile_input_is_never_reflected_unescaped(client, loaded, hostile):
     response = client.get("/clinics/", {"q": hostile, "radius": hostile, "procedure": hostile, "evil": hostile})
     assert response.status_code == 400
     body = response.content.decode()
-    assert "<script>alert(1)" not in body and "<img src=x" not in body and "<b>" not in body
+    assert "<script>alert(1)" not in body
+    assert "<img src=x" not in body
+    assert "<b>" not in body
     assert "\x00" not in body
     assert client.get("/clinics/?q=55435").status_code == 200, "the clinics table is still there"
 
@@ -114,9 +125,20 @@ def test_api_returns_the_documented_shape(client, loaded):
     assert data["origin"] == {"query": "55435", "latitude": 44.8735, "longitude": -93.3346}
     assert data["radius_miles"] == 25
     first = data["results"][0]
-    assert set(first) == {"name", "slug", "url", "phone", "address", "latitude", "longitude", "distance_miles",
-                          "telemedicine", "procedures"}
-    assert first["slug"] == "edina" and first["url"].endswith("/clinics/edina/")
+    assert set(first) == {
+        "name",
+        "slug",
+        "url",
+        "phone",
+        "address",
+        "latitude",
+        "longitude",
+        "distance_miles",
+        "telemedicine",
+        "procedures",
+    }
+    assert first["slug"] == "edina"
+    assert first["url"].endswith("/clinics/edina/")
     assert all("si-joint-fusion" in result["procedures"] for result in data["results"])
     assert "saint-paul" not in [result["slug"] for result in data["results"]]
     assert [r["distance_miles"] for r in data["results"]] == sorted(r["distance_miles"] for r in data["results"])
@@ -130,7 +152,7 @@ def test_api_accepts_zip_and_any_radius(client, loaded):
 
 
 @pytest.mark.parametrize(
-    "query_string, message",
+    ("query_string", "message"),
     [
         ("", "Add ?q="),
         ("q=", "Enter a ZIP code"),
@@ -155,7 +177,15 @@ def test_clinic_page(client, loaded):
     text = " ".join(soup.get_text().split())
     assert "Not taking new patients" in text
     rows = soup.select(".hours dt")
-    assert [row.get_text() for row in rows] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    assert [row.get_text() for row in rows] == [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
     assert soup.select_one("main a[href^='tel:+1651555']")
     assert soup.select_one("main a[href^='mailto:']")
     assert soup.select_one("main a[href^='https://www.google.com/maps/search/']")
@@ -172,7 +202,8 @@ def test_unknown_or_unlisted_clinic_is_404(client, loaded):
 def test_procedure_page_and_home_page_offer_the_finder(client, loaded):
     soup = BeautifulSoup(client.get("/procedures/si-joint-fusion/").content, "html.parser")
     form = soup.select_one("#finder-heading").find_parent("section").form
-    assert form["action"] == "/clinics/" and form["method"] == "get"
+    assert form["action"] == "/clinics/"
+    assert form["method"] == "get"
     assert form.select_one("select[name=procedure] option[selected]")["value"] == "si-joint-fusion"
     home = BeautifulSoup(client.get("/").content, "html.parser")
     assert home.select_one("form[action='/clinics/'] input[name=q]")

@@ -13,7 +13,7 @@ def test_renders_plain_markdown():
 
 
 @pytest.mark.parametrize(
-    "source, forbidden",
+    ("source", "forbidden"),
     [
         ("<script>alert(1)</script>Hello", "<script"),
         ('<img src="x.png" alt="x" onerror="alert(1)">', "onerror"),
@@ -44,7 +44,7 @@ def test_script_text_is_not_executable_after_cleaning():
 
 
 @pytest.mark.parametrize(
-    "source, line, expected",
+    ("source", "line", "expected"),
     [
         ("Intro\n\n![](/media/a.png)", 3, "no alt text"),
         ("See [click here](https://example.org).", 1, "does not say where the link goes"),
@@ -64,7 +64,9 @@ def test_accessibility_problems_are_found_with_their_line(source, line, expected
 
 
 def test_good_markdown_has_no_problems():
-    source = "### Before\n\n#### On the day\n\n![A nurse checks a dressing](/media/a.png)\n\n[Our clinic list](/clinics/)"
+    source = (
+        "### Before\n\n#### On the day\n\n![A nurse checks a dressing](/media/a.png)\n\n[Our clinic list](/clinics/)"
+    )
     assert markdown_problems(source) == []
 
 

@@ -20,7 +20,7 @@ PAGE_QUERIES = {
 }
 
 
-@pytest.mark.parametrize("url, expected", PAGE_QUERIES.items())
+@pytest.mark.parametrize(("url", "expected"), PAGE_QUERIES.items())
 def test_query_count_per_page(client, loaded, url, expected, django_assert_num_queries):
     cache.clear()
     with django_assert_num_queries(expected):

@@ -1,7 +1,6 @@
 """Patients often have low health literacy: every section must read at US grade 8 or lower."""
 
 import pytest
-
 from django.conf import settings
 
 from procedures.content import procedure_parse
@@ -29,5 +28,6 @@ def test_a_hard_section_is_graded_above_8_and_its_hardest_sentence_named():
     )
     assert reading_grade(hard) > TARGET_GRADE
     grade, sentence = hardest_sentences(hard)[0]
-    assert sentence.startswith("Sacroiliac arthrodesis") and grade > TARGET_GRADE
+    assert sentence.startswith("Sacroiliac arthrodesis")
+    assert grade > TARGET_GRADE
     assert reading_grade("You lie on your front. The nurse cleans your skin. It may feel cold.") < 5

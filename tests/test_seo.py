@@ -11,8 +11,12 @@ pytestmark = pytest.mark.django_db
 
 SITE = "https://www.example.org"
 PUBLIC_PAGES = [
-    "/", "/procedures/si-joint-injection/", "/procedures/si-joint-fusion/", "/clinics/",
-    "/clinics/edina/", "/clinics/seattle/",
+    "/",
+    "/procedures/si-joint-injection/",
+    "/procedures/si-joint-fusion/",
+    "/clinics/",
+    "/clinics/edina/",
+    "/clinics/seattle/",
 ]
 
 
@@ -38,8 +42,12 @@ def test_every_page_has_a_unique_title_description_and_absolute_canonical(client
         descriptions.add(description)
         assert soup.find("link", rel="canonical")["href"] == SITE + url
         og = {tag["property"]: tag["content"] for tag in soup.find_all("meta", property=True)}
-        assert og["og:url"] == SITE + url and og["og:title"] in title and og["og:description"] == description
-        assert og["og:site_name"] and og["og:type"] in ("website", "article") and og["og:locale"] == "en_US"
+        assert og["og:url"] == SITE + url
+        assert og["og:title"] in title
+        assert og["og:description"] == description
+        assert og["og:site_name"]
+        assert og["og:type"] in ("website", "article")
+        assert og["og:locale"] == "en_US"
     assert len(titles) == len(descriptions) == len(PUBLIC_PAGES)
 
 
@@ -66,8 +74,12 @@ def sitemap_urls(client):
 
 def test_sitemap_lists_home_finder_procedures_and_clinics_with_lastmod(client, loaded, site_url):
     urls = sitemap_urls(client)
-    expected = {f"{SITE}/", f"{SITE}/clinics/", f"{SITE}/procedures/si-joint-injection/",
-                f"{SITE}/procedures/si-joint-fusion/"}
+    expected = {
+        f"{SITE}/",
+        f"{SITE}/clinics/",
+        f"{SITE}/procedures/si-joint-injection/",
+        f"{SITE}/procedures/si-joint-fusion/",
+    }
     expected |= {f"{SITE}/clinics/{slug}/" for slug in Clinic.objects.listed().values_list("slug", flat=True)}
     assert set(urls) == expected
     assert all(lastmod is not None and lastmod.text[:4] >= "2026" for lastmod in urls.values())
@@ -85,7 +97,9 @@ def test_drafts_and_unlisted_clinics_never_appear_in_the_sitemap(client, loaded,
 def test_editing_a_section_moves_the_pages_lastmod(client, loaded, site_url):
     import datetime
 
-    Procedure.objects.filter(slug="si-joint-fusion").update(updated_at=datetime.datetime(2026, 1, 2, 12, tzinfo=datetime.UTC))
+    Procedure.objects.filter(slug="si-joint-fusion").update(
+        updated_at=datetime.datetime(2026, 1, 2, 12, tzinfo=datetime.UTC)
+    )
     before = sitemap_urls(client)[f"{SITE}/procedures/si-joint-fusion/"].text
     assert before == "2026-01-02"
     section = Procedure.objects.get(slug="si-joint-fusion").sections.get(kind="questions")
@@ -96,7 +110,9 @@ def test_editing_a_section_moves_the_pages_lastmod(client, loaded, site_url):
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_admin_and_api(client, site_url):
     response = client.get("/robots.txt")
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
     lines = response.content.decode().splitlines()
-    assert "Disallow: /admin/" in lines and "Disallow: /api/" in lines
+    assert "Disallow: /admin/" in lines
+    assert "Disallow: /api/" in lines
     assert f"Sitemap: {SITE}/sitemap.xml" in lines

@@ -34,7 +34,9 @@ def test_skip_link_is_first_and_moves_focus_to_the_content(site, page_at):
     skip = page.locator(":focus")
     assert skip.inner_text() == "Skip to main content"
     box = skip.bounding_box()
-    assert box and box["y"] >= 0 and box["height"] >= 24, "visible when focused"
+    assert box, "visible when focused"
+    assert box["y"] >= 0, "on screen when focused"
+    assert box["height"] >= 24, "a target at least 24 px tall"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
 
@@ -65,15 +67,19 @@ def test_every_control_shows_visible_focus_that_is_not_hidden(site, page_at, url
         page.keyboard.press("Tab")
         # Smooth scrolling brings the focused control into view over a few frames.
         try:
-            page.wait_for_function("""() => { const b = document.activeElement.getBoundingClientRect();
-                return b.top >= -1 && b.bottom <= window.innerHeight + 1; }""", timeout=5000)
+            page.wait_for_function(
+                """() => { const b = document.activeElement.getBoundingClientRect();
+                return b.top >= -1 && b.bottom <= window.innerHeight + 1; }""",
+                timeout=5000,
+            )
         except Exception:
             pytest.fail(f"focus went to a control that never scrolled into view: {focus_report(page)}")
         report = focus_report(page)
         if report["tag"] == "BODY":
             break
         assert report["indicator"], f"no visible focus on {report}"
-        assert report["onScreen"] and report["uncovered"], f"focused control hidden: {report}"
+        assert report["onScreen"], f"focused control off screen: {report}"
+        assert report["uncovered"], f"focused control covered: {report}"
 
 
 def scroll_overflow(page):
@@ -124,4 +130,5 @@ def test_no_request_leaves_the_site(site, page_at):
     page.on("request", lambda request: requested.append(request.url))
     for url in PAGES.values():
         page.goto(site + url)
-    assert requested and all(url.startswith(site) for url in requested), [u for u in requested if not u.startswith(site)]
+    assert requested, "the pages made requests"
+    assert all(url.startswith(site) for url in requested), [u for u in requested if not u.startswith(site)]

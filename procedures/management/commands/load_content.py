@@ -10,7 +10,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dir", default=str(settings.CONTENT_DIR), help="content folder (default: %(default)s)")
         parser.add_argument(
-            "--force", action="store_true",
+            "--force",
+            action="store_true",
             help="take the file even where the record was also edited in the admin (the edit stays in history)",
         )
 
