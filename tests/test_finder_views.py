@@ -32,7 +32,7 @@ def test_results_for_a_real_zip_code(client, loaded):
     soup = finder(client, "q=55435&radius=25&procedure=si-joint-injection")
     heading = soup.select_one("#results-heading")
     assert heading["role"] == "status", "the number of results is announced to screen readers"
-    assert "5 clinics within 25 miles of 55435 (Minneapolis, MN) offering SI joint injection" in " ".join(
+    assert "5 clinics offering SI joint injection within 25 miles of 55435 (Minneapolis, MN)" in " ".join(
         heading.get_text().split()
     )
     # One summary sentence is both the heading and the start of the page title.
