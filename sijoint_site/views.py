@@ -17,6 +17,8 @@ from django.templatetags.static import static
 
 from procedures.caching import site_details, site_details_from_file
 
+from .http import public_page
+
 logger = logging.getLogger(__name__)
 
 OUTAGE_RETRY_SECONDS = 60
@@ -59,6 +61,7 @@ def cache_answers():
         return False
 
 
+@public_page
 def robots_txt(request):
     lines = [
         "User-agent: *",
