@@ -56,6 +56,11 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## make serve-production: the production layout here, without Docker: gunicorn (production settings) behind
+## nginx running deploy/nginx.conf, on FRONT_PORT (8080) and APP_PORT (8001); Ctrl-C stops both
+serve-production: install places
+	$(BIN)/python -m deploy.front
+
 ## make check: Django's deployment checklist under production settings
 check: install
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-check-only-$$(date +%s)-a-long-random-looking-value-for-the-check} \
