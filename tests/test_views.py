@@ -2,8 +2,8 @@
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.cache import cache
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from procedures.caching import site_details
 from procedures.models import Procedure
