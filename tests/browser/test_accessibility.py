@@ -65,6 +65,7 @@ def test_every_control_shows_visible_focus_that_is_not_hidden(site, page_at, url
     page = page_at(width, 700)
     page.goto(site + url)
     count = page.evaluate("document.querySelectorAll('a[href], button, input, select, textarea').length")
+    assert count > 5, "the page has links and a form to tab through"
     for _ in range(min(count, 60)):
         page.keyboard.press("Tab")
         # Smooth scrolling brings the focused control into view over a few frames.
