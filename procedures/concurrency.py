@@ -18,6 +18,7 @@ from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.forms.widgets import ChoiceWidget
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
@@ -186,7 +187,7 @@ def _put(data, key, field_, value):
             data[key] = "on"
         else:
             data.pop(key, None)
-    elif isinstance(widget, forms.ChoiceWidget):
+    elif isinstance(widget, ChoiceWidget):
         values = widget.format_value(prepared)
         if widget.allow_multiple_selected:
             data.setlist(key, values)
