@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.forms.widgets import ChoiceWidget
 from django.utils import timezone
@@ -27,6 +28,7 @@ from django.utils.safestring import mark_safe
 from .history import text_diff_html
 
 TOKEN_FIELD = "opened_state"
+CONFLICT_CODE = "edit_conflict"
 SALT = "procedures.concurrency.opened-state"
 # Formset bookkeeping that is not the editor's content.
 ROW_BOOKKEEPING = {"DELETE", "ORDER"}
@@ -281,13 +283,20 @@ class Conflict:
             return ""
         return date_format(timezone.localtime(self.when), "H:i \\o\\n j F Y")
 
-    def message(self):
+    @property
+    def headline(self):
         when = f" at {self.when_text}" if self.when else ""
+        return f"Not saved yet. {self.who} saved changes to {self.noun}{when}, after you opened it."
+
+    @property
+    def reassurance(self):
         return (
-            f"Not saved yet. {self.who} saved changes to {self.noun}{when}, after you opened it. "
-            f"Saving your copy would have undone their changes, so nothing was saved. "
-            f"Your own changes are still in the form. Check what they changed below, then save again."
+            "Saving your copy would have undone their changes, so nothing was saved. "
+            "Nothing is lost: your own changes are still in the form. Check what they changed, then save again."
         )
+
+    def message(self):
+        return f"{self.headline} {self.reassurance}"
 
 
 def _display(field_, value):
@@ -443,7 +452,7 @@ class NothingLostFormMixin:
             changes=_changes_listed(self, formsets, opened, current, theirs, mine),
         )
         self._refresh(current, mine)
-        raise ValidationError(self.edit_conflict.message(), code="edit_conflict")
+        raise ValidationError(self.edit_conflict.message(), code=CONFLICT_CODE)
 
     def _refresh(self, current, mine):
         """Parts the editor did not change show what is saved now; the snapshot moves to now."""
@@ -507,7 +516,23 @@ class NothingLostAdminMixin:
         if change and form is not None and TOKEN_FIELD in form.fields and not form.is_bound:
             formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
             form.initial[TOKEN_FIELD] = snapshot_sign(record_snapshot(form, formsets))
+        if form is not None and getattr(form, "edit_conflict", None):
+            self._conflict_error_untell(form, context)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @staticmethod
+    def _conflict_error_untell(form, context):
+        """The conflict has its own box in plain words (templates/admin/procedures/change_form.html), so it is
+        taken out of the form's error list: the admin's "Please correct the error below" would blame the editor
+        for something they did not do. Any real error in their own text is still shown as usual."""
+        errors = form._errors.get(NON_FIELD_ERRORS)
+        remaining = [error for error in (errors.as_data() if errors else []) if error.code != CONFLICT_CODE]
+        if remaining:
+            form._errors[NON_FIELD_ERRORS] = form.error_class(remaining, error_class="nonfield", renderer=form.renderer)
+        else:
+            form._errors.pop(NON_FIELD_ERRORS, None)
+        formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
+        context["errors"] = helpers.AdminErrorList(form, formsets)
 
     def save_model(self, request, obj, form, change):
         if getattr(form, "nothing_to_save", False):

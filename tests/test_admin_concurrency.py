@@ -154,8 +154,10 @@ def refusal(response):
     """(the message at the top, the list of what the other person changed) on a refused save."""
     assert response.status_code == 200, "refused: the form is shown again, not a redirect"
     soup = BeautifulSoup(response.content, "html.parser")
-    message = soup.select_one(".errorlist.nonfield")
+    message = soup.select_one(".edit-conflict-message")
     assert message is not None, "a refusal message at the top of the form"
+    assert "Nothing is lost: your own changes are still in the form." in soup.get_text()
+    assert "Please correct" not in soup.get_text(), "the editor did nothing wrong"
     panel = soup.select_one(".edit-conflict")
     assert panel is not None, "what the other person changed"
     return " ".join(message.get_text().split()), panel
@@ -426,3 +428,22 @@ def test_history_records_the_second_save_as_bens(ana, ben, injection):
     latest = injection.history.first()
     assert latest.history_user.username == "ben"
     assert latest.prev_record.history_user.username == "ana"
+
+
+def test_a_conflict_and_a_mistake_in_the_editors_own_text_are_both_shown(ana, ben, injection):
+    url = page_url(injection)
+    ana_form, ben_form = open_form(ana, url), open_form(ben, url)
+    ana_form["title"] = "Sacroiliac joint injection"
+    saved(ana.post(url, ana_form))
+    ben_form[section_key(ben_form, "overview")] = "# A second title"
+    response = ben.post(url, ben_form)
+    page = response.content.decode()
+    assert "Ana Berg saved changes to this page" in page
+    assert "Line 1: A level-1 heading" in page, "the editor's own mistake is still pointed out"
+    form = form_data(page)
+    assert form["title"] == "Sacroiliac joint injection"
+    assert textarea(response, section_key(form, "overview")) == "# A second title"
+    form[section_key(form, "overview")] = "### A sub-heading\n\nAn injection into the joint."
+    saved(ben.post(url, form))
+    assert body(injection, "overview") == "### A sub-heading\n\nAn injection into the joint."
+    assert Procedure.objects.get(pk=injection.pk).title == "Sacroiliac joint injection"

@@ -99,7 +99,7 @@ def test_second_nurse_is_refused_sees_the_change_and_nothing_is_lost(live_server
     section_box(ben, "during").fill(DURING + "\n\n" + bens_sentence)
     ben.click("input[name=_save]")
 
-    refusal = ben.locator(".errorlist.nonfield")
+    refusal = ben.locator(".edit-conflict-message")
     refusal.wait_for()
     assert "Not saved yet. Ana Berg saved changes to this page" in refusal.inner_text()
     assert Section.objects.get(procedure=injection, kind="during").body == anas_text, "Ana's change survives"
