@@ -158,6 +158,7 @@ def refusal(response):
     assert message is not None, "a refusal message at the top of the form"
     assert "Nothing is lost: your own changes are still in the form." in soup.get_text()
     assert "Please correct" not in soup.get_text(), "the editor did nothing wrong"
+    assert soup.title.get_text().startswith("Not saved yet:")
     panel = soup.select_one(".edit-conflict")
     assert panel is not None, "what the other person changed"
     return " ".join(message.get_text().split()), panel
