@@ -101,8 +101,7 @@ def record_snapshot(form, formsets):
     }
 
 
-def snapshot_sign(snapshot, *, opened_at=None):
-    opened_at = opened_at or timezone.now()
+def snapshot_sign(snapshot, *, opened_at):
     return signing.dumps({"at": opened_at.isoformat(), "state": snapshot}, salt=SALT, compress=True)
 
 
@@ -404,6 +403,8 @@ class EditSession:
     def __init__(self, noun):
         self.noun = noun
         self.formsets = []
+        # Taken before the record is read, so every save the snapshot missed is later than this in the history.
+        self.started = timezone.now()
 
 
 class NothingLostFormMixin:
@@ -430,7 +431,7 @@ class NothingLostFormMixin:
         if opened is None:
             # No snapshot to compare with (an old tab, a tampered form): check nothing can be overwritten.
             self.data = self.data.copy()
-            self.data[self.add_prefix(TOKEN_FIELD)] = snapshot_sign(current)
+            self.data[self.add_prefix(TOKEN_FIELD)] = snapshot_sign(current, opened_at=self.edit_session.started)
             raise ValidationError(
                 "Not saved yet. We could not tell when you opened this form, so we could not check whether "
                 "someone else has saved changes since. Your changes are still in the form: check them, "
@@ -461,7 +462,7 @@ class NothingLostFormMixin:
             if name != TOKEN_FIELD and ("field", name) not in mine:
                 data.pop(self.add_prefix(name), None)
                 _put(data, self.add_prefix(name), field_, self.get_initial_for_field(field_, name))
-        data[self.add_prefix(TOKEN_FIELD)] = snapshot_sign(current)
+        data[self.add_prefix(TOKEN_FIELD)] = snapshot_sign(current, opened_at=self.edit_session.started)
         for formset in self.edit_session.formsets:
             _rows_refresh(data, source, formset, mine)
         self.data = data
@@ -515,7 +516,9 @@ class NothingLostAdminMixin:
         form = context.get("adminform") and context["adminform"].form
         if change and form is not None and TOKEN_FIELD in form.fields and not form.is_bound:
             formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
-            form.initial[TOKEN_FIELD] = snapshot_sign(record_snapshot(form, formsets))
+            form.initial[TOKEN_FIELD] = snapshot_sign(
+                record_snapshot(form, formsets), opened_at=request.edit_session.started
+            )
         if form is not None and getattr(form, "edit_conflict", None):
             self._conflict_error_untell(form, context)
         return super().render_change_form(request, context, add, change, form_url, obj)

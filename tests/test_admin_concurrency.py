@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
@@ -383,6 +384,7 @@ def test_a_save_that_changes_nothing_is_not_refused_and_writes_nothing(kind, ana
     assert response.redirect_chain, "not refused"
     assert anas_change_kept()
     assert "You had not changed anything, so nothing was saved." in response.content.decode()
+    assert LogEntry.objects.filter(user__username="ben").get().get_change_message() == "No fields changed."
 
 
 def test_a_save_from_a_current_form_goes_straight_through(ana, injection):
@@ -429,6 +431,8 @@ def test_history_records_the_second_save_as_bens(ana, ben, injection):
     latest = injection.history.first()
     assert latest.history_user.username == "ben"
     assert latest.prev_record.history_user.username == "ana"
+    log = LogEntry.objects.filter(user__username="ben").latest("action_time").get_change_message()
+    assert log == "Changed Going home.", "the hidden marker is bookkeeping, not a change"
 
 
 def test_a_conflict_and_a_mistake_in_the_editors_own_text_are_both_shown(ana, ben, injection):
