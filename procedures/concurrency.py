@@ -263,6 +263,7 @@ class Change:
     what: str
     diff: str
     both: bool = False  # the editor changed this part too: the form shows their version
+    anchor: str = ""  # where it is in the form, for a "go to" link
 
 
 @dataclass
@@ -342,13 +343,25 @@ def _row_diff(formset, row_form, old, new):
     return mark_safe("<br>".join(f"{escape(label)}: {diff}" for label, diff in parts))
 
 
+def _row_anchor(data, formset, pk):
+    """The id of the row's box in the admin's inline (`sections-2`) as the refreshed form lists it."""
+    pk_name = formset.model._meta.pk.name
+    total = int(data.get(f"{formset.prefix}-TOTAL_FORMS") or 0)
+    return next(
+        (f"{formset.prefix}-{i}" for i in range(total) if data.get(f"{formset.prefix}-{i}-{pk_name}") == pk), ""
+    )
+
+
 def _changes_listed(form, formsets, opened, current, theirs, mine):
+    """What the other person changed, in the order of the form, each with its differences marked."""
     changes = []
     for name, field_ in form.fields.items():
         if ("field", name) in theirs:
             old, new = opened["fields"].get(name), current["fields"].get(name)
             diff = text_diff_html(_display(field_, old), _display(field_, new))
-            changes.append(Change(_label(field_, name), diff, ("field", name) in mine))
+            # A two-list picker replaces its <select>, so there is no one place to go to.
+            anchor = "" if isinstance(field_, forms.ModelMultipleChoiceField) else f"id_{form.add_prefix(name)}"
+            changes.append(Change(_label(field_, name), diff, ("field", name) in mine, anchor))
     for formset in formsets:
         template = formset.form()
         for pk in sorted(
@@ -364,6 +377,7 @@ def _changes_listed(form, formsets, opened, current, theirs, mine):
                     _row_title(formset, template, new or old),
                     _row_diff(formset, template, old, new),
                     ("row", formset.prefix, pk) in mine,
+                    _row_anchor(form.data, formset, pk),
                 )
             )
     return changes
@@ -446,13 +460,13 @@ class NothingLostFormMixin:
             return
         theirs = other_changes(opened, current)
         who, when = _saved_since(self.instance, formsets, opened_at)
+        self._refresh(current, mine)
         self.edit_conflict = Conflict(
             noun=self.edit_session.noun,
             who=who,
             when=when,
             changes=_changes_listed(self, formsets, opened, current, theirs, mine),
         )
-        self._refresh(current, mine)
         raise ValidationError(self.edit_conflict.message(), code=CONFLICT_CODE)
 
     def _refresh(self, current, mine):

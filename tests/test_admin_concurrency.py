@@ -165,6 +165,14 @@ def refusal(response):
     return " ".join(message.get_text().split()), panel
 
 
+def go_to(response, panel):
+    """Where the conflict list's one "Go to ... in the form" link leads; that place must be on the page."""
+    (link,) = panel.select("a[href^='#']")
+    target = link["href"][1:]
+    assert BeautifulSoup(response.content, "html.parser").find(id=target) is not None
+    return target
+
+
 def saved(response):
     assert response.status_code == 302, BeautifulSoup(response.content, "html.parser").select_one(".errorlist")
     return response
@@ -201,6 +209,7 @@ def test_same_section_a_stale_save_is_refused_and_nothing_is_lost(ana, ben, inje
     assert [i.get_text() for i in panel.select("ins")] == ["15"]
     form = form_data(response.content.decode())
     assert textarea(response, section_key(form, "during")) == ben_text, "Ben's text is kept for him"
+    assert go_to(response, panel) == section_key(form, "during").removesuffix("-body"), "a link to the section"
 
     # Ben re-applies his sentence on top of Ana's version and saves again, on purpose.
     form[section_key(form, "during")] = ana_text + "\n\nYou can bring someone with you."
@@ -226,6 +235,7 @@ def test_page_field_against_section_both_changes_kept(ana, ben, injection):
     assert "you changed this too" not in panel.get_text()
     form = form_data(response.content.decode())
     assert form["title"] == "Sacroiliac joint injection", "the field Ben did not change shows Ana's version"
+    assert go_to(response, panel) == "id_title"
     assert textarea(response, section_key(form, "recovery")).endswith("Avoid heavy lifting for a day.")
 
     saved(ben.post(url, form))
