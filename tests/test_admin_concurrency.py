@@ -10,6 +10,8 @@ from bs4 import BeautifulSoup
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from procedures.models import Clinic, OpeningHours, Procedure, Section, SiteDetails
 
@@ -462,3 +464,56 @@ def test_a_conflict_and_a_mistake_in_the_editors_own_text_are_both_shown(ana, be
     saved(ben.post(url, form))
     assert body(injection, "overview") == "### A sub-heading\n\nAn injection into the joint."
     assert Procedure.objects.get(pk=injection.pk).title == "Sacroiliac joint injection"
+
+
+# --- Any mix of edits -----------------------------------------------------------------------------------
+
+PARTS = ["title", "summary", "duration", "overview", "during", "recovery"]
+edits = st.sets(st.sampled_from(PARTS), max_size=4)
+
+
+def part_key(form, part):
+    return part if part in form else section_key(form, part)
+
+
+def part_value(procedure, part):
+    return getattr(Procedure.objects.get(pk=procedure.pk), part) if part in PARTS[:3] else body(procedure, part)
+
+
+@settings(max_examples=10, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(anas=edits, bens=edits)
+def test_any_mix_of_edits_loses_nothing(ana, ben, anas, bens):
+    procedure = Procedure.objects.create(
+        title="Page",
+        slug=f"page-{Procedure.objects.count()}",
+        summary="A summary.",
+        duration="An hour",
+        anaesthetic="Local",
+        going_home="Same day",
+        recovery_time="A day",
+        reviewed_by="Dr Lee",
+        last_reviewed=datetime.date(2026, 1, 10),
+        next_review_due=datetime.date(2027, 1, 10),
+    )
+    for kind in ("overview", "during", "recovery"):
+        Section.objects.create(procedure=procedure, kind=kind, body=f"The {kind} section.")
+    url = page_url(procedure)
+    original = {part: part_value(procedure, part) for part in PARTS}
+    ana_form, ben_form = open_form(ana, url), open_form(ben, url)
+    for part in anas:
+        ana_form[part_key(ana_form, part)] = f"Ana's {part}."
+    saved(ana.post(url, ana_form))
+    for part in bens:
+        ben_form[part_key(ben_form, part)] = f"Ben's {part}."
+
+    response = ben.post(url, ben_form)
+    if bens and anas:
+        message, panel = refusal(response)
+        assert "Ana Berg" in message
+        assert {part for part in PARTS if f"Ana's {part}." in panel.get_text()} == anas, "every change of Ana's shown"
+        response = ben.post(url, form_data(response.content.decode()))
+    saved(response)
+
+    for part in PARTS:
+        expected = f"Ben's {part}." if part in bens else f"Ana's {part}." if part in anas else original[part]
+        assert part_value(procedure, part) == expected, part
