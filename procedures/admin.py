@@ -1,5 +1,6 @@
 """The staff admin: pages with their sections (live Markdown preview), clinics and site details, all with
-history. Saving refuses Markdown that would make a page inaccessible and warns when it is hard to read."""
+history. Saving refuses Markdown that would make a page inaccessible and warns when it is hard to read, and
+refuses a save from a form opened before someone else's save, losing neither (concurrency.py)."""
 
 import datetime
 

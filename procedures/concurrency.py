@@ -25,6 +25,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from .content import CHANGE_REASON as LOADER_REASON
 from .history import text_diff_html
 
 TOKEN_FIELD = "opened_state"
@@ -268,7 +269,7 @@ class Change:
 
 @dataclass
 class Conflict:
-    noun: str  # "page", "clinic", "site details"
+    noun: str  # "this page", "this clinic", "the site details"
     who: str
     when: datetime.datetime | None
     changes: list = field(default_factory=list)
@@ -401,7 +402,10 @@ def _saved_since(instance, formsets, since):
     names = []
     for record in records:
         user = record.history_user
-        name = (user.get_full_name() or user.get_username()) if user else "A content-file load"
+        if user:
+            name = user.get_full_name() or user.get_username()
+        else:  # the loader records its reason; anything else without a user is a script or the shell
+            name = "A content-file load" if record.history_change_reason == LOADER_REASON else "Someone else"
         if name not in names:
             names.append(name)
     who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
