@@ -16,7 +16,7 @@ from .admin_forms import ProcedureForm, SectionForm, SiteDetailsForm
 from .concurrency import NothingLostAdminMixin
 from .history import page_timeline, version_restore
 from .models import Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails
-from .readability import TARGET_GRADE, hardest_sentences, reading_grade
+from .readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences_too_hard
 
 REVIEW_SOON_DAYS = 30
 
@@ -95,6 +95,14 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
                     f"\u201c{section.heading}\u201d reads at grade {grade}; aim for {TARGET_GRADE:g} or lower. "
                     f"Hardest to read: {hardest or 'long sentences and long words throughout'}.",
                 )
+            else:
+                # The average is fine, but one very hard sentence still loses readers.
+                for g, sentence in sentences_too_hard(section.body):
+                    messages.warning(
+                        request,
+                        f"\u201c{section.heading}\u201d has a sentence at grade {g}: \u201c{sentence}\u201d. "
+                        f"Try splitting it into shorter sentences with everyday words.",
+                    )
         if not form.instance.is_published:
             messages.info(
                 request,
