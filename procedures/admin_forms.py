@@ -65,7 +65,7 @@ class SectionInlineFormSet(BaseInlineFormSet):
     """A page's sections: each kind once; a published page keeps its required sections; kinds may be swapped."""
 
     def clean(self):
-        super().clean()
+        # Before Django's own unique check, whose message ("duplicate data for kind") names no section.
         kept = [
             form
             for form in self.forms
@@ -76,6 +76,7 @@ class SectionInlineFormSet(BaseInlineFormSet):
         if twice:
             names = ", ".join(f"\u201c{name}\u201d" for name in twice)
             raise forms.ValidationError(f"Each section may appear once; {names} appears more than once.")
+        super().clean()
         if any(form.errors for form in self.forms):
             return
         missing = validation.missing_sections(self.instance.status, set(counts))

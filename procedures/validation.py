@@ -37,10 +37,13 @@ class Invalid(ValueError):
 
     def messages(self):
         """The problems as the admin shows them: capitalised, with the line where there is one."""
-        return [
-            f"Line {line}: {message[0].upper()}{message[1:]}" if line else f"{message[0].upper()}{message[1:]}"
-            for line, message in self.problems
-        ]
+        messages = []
+        for line, message in self.problems:
+            if message[0].isupper():
+                messages.append(f"Line {line}: {message}" if line else message)
+            else:  # "contains ...", "is not ...": the line, or the field, is the subject
+                messages.append(f"Line {line} {message}" if line else f"This {message}")
+        return messages
 
 
 # Characters that are invisible or break lines in some programs but not others (YAML, browsers, Python):
@@ -80,7 +83,7 @@ def markdown_text(value, *, max_length=MARKDOWN_MAX_LENGTH):
     value = normalise_markdown(value)
     no_control_characters(value)
     if len(value) > max_length:
-        raise Invalid(f"is {len(value):,} characters long; the limit is {max_length:,}. Split it up or shorten it.")
+        raise Invalid(f"The text is {len(value):,} characters long; the limit is {max_length:,}. Shorten or split it.")
     problems = []
     fences = [number for number, line in enumerate(value.split("\n"), start=1) if FENCE.match(line)]
     if len(fences) % 2:

@@ -81,7 +81,12 @@ class _Checker:
             for line, message in invalid.problems:
                 # A Markdown problem's line counts from the first line of the text, the line after `key: |`.
                 # A message that names its own key (`monday: ...`) stands alone.
-                text = message if message.startswith("`") else f"`{item.key}`{shown} {message}"
+                if message.startswith("`"):
+                    text = message
+                elif message[0].isupper():  # a sentence of its own, such as a Markdown problem
+                    text = f"`{item.key}`: {message}"
+                else:
+                    text = f"`{item.key}`{shown} {message}"
                 self.error(item.key, text, key_line + line if line else None)
             return item.default
 
@@ -117,13 +122,13 @@ def procedure_parse(path):
     problem = validation.review_dates_problem(state["last_reviewed"], state["next_review_due"])
     if problem:
         check.error("next_review_due", f"`next_review_due` must be after `last_reviewed`. {problem}")
-    state["sections"] = _sections_parse(lines, body_start=end + 1, check=check)
-    for heading in validation.missing_sections(state["status"], state["sections"]):
+    state["sections"], headings = _sections_parse(lines, body_start=end + 1, check=check)
+    for heading in validation.missing_sections(state["status"], headings):
         check.error(
             "status",
             f"The page has no \u201c{heading}\u201d section; a published page must have it "
             "(a draft may leave it out for now).",
-            end + 2 if end + 1 < len(lines) else None,
+            check.lines.get("status", end + 1),
         )
     if check.errors:
         raise ContentInvalid(check.errors)
@@ -185,8 +190,8 @@ def _sections_parse(lines, *, body_start, check):
         except Invalid as invalid:
             for line, message in invalid.problems:
                 where = first + line - 1 if line else heading_line[kind]
-                check.error(None, f"{message[0].upper()}{message[1:]}", where)
-    return sections
+                check.error(None, message if message[0].isupper() else f"This section {message}", where)
+    return sections, set(bodies)
 
 
 def site_parse(path):
