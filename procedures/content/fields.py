@@ -21,6 +21,7 @@ class Field:
     """A file key <-> a model attribute. Subclasses say how a value is checked, read, written and rendered."""
 
     show_value = False  # name the offending value in the loader's message
+    multiline = False
     in_file = True  # False: not a key of the file (sections come from the body; `listed` is implied)
     written_after_save = False  # related rows need the record's primary key
 
@@ -69,6 +70,8 @@ class Text(Field):
 
 
 class Markdown(Text):
+    multiline = True  # a problem's line counts from the first line of the text
+
     def rule(self, value):
         return validation.markdown_text(value)
 

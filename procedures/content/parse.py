@@ -87,7 +87,7 @@ class _Checker:
                     text = f"`{item.key}`: {message}"
                 else:
                     text = f"`{item.key}`{shown} {message}"
-                self.error(item.key, text, key_line + line if line else None)
+                self.error(item.key, text, key_line + line if line and item.multiline else None)
             return item.default
 
     def unknown_keys(self, data, known):
