@@ -8,11 +8,13 @@ import pathlib
 import pytest
 from django.core.management import CommandError, call_command
 
-from procedures.content import MAX_FILE_BYTES, ContentInvalid, content_load
+from procedures.content import ContentInvalid, content_load
 from procedures.models import Procedure, Section, SiteDetails
 from tests.test_content_fields import CLINICS_YAML, SITE_YAML, page_text, snapshot, write_content
 
 pytestmark = pytest.mark.django_db
+
+MAX_FILE_BYTES = 200 * 1024
 
 
 @pytest.fixture
