@@ -331,7 +331,7 @@ def _procedure_paths(folder, errors):
         return []
     paths = []
     for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
-        if not entry.name.endswith(".md"):
+        if not entry.name.endswith(".md") or entry.name.startswith("."):
             continue
         problem = file_problem(entry.path)
         if problem:
