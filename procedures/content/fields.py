@@ -187,7 +187,8 @@ class Names(Field):
 
 
 class Coordinate(Field):
-    """Latitude or longitude; when the file gives neither, the ZIP code's centre (checked per clinic)."""
+    """Latitude or longitude. Checked as a pair, with the ZIP code's centre when the file gives neither,
+    in parse.py's clinic checks; the value parsed here is replaced there."""
 
     def read(self, record):
         return round(getattr(record, self.attr), 6)
@@ -205,6 +206,9 @@ class Sections(Field):
 
     in_file = False
     written_after_save = True
+
+    def parse(self, raw):
+        return {}  # filled from the body
 
     def read(self, record):
         return {section.kind: normalise_markdown(section.body) for section in record.sections.all()}

@@ -63,7 +63,7 @@ class _Checker:
         state = {}
         for item in record_type.fields:
             if not item.in_file:
-                state[item.key] = item.parse(MISSING) if item.key != "sections" else {}
+                state[item.key] = item.parse(MISSING)
                 continue
             raw, checker = groups[item.group] if item.group else (data, self)
             value = checker.value(item, raw.get(item.key, MISSING))
@@ -329,8 +329,13 @@ def _procedure_paths(folder, errors):
         return []
     if not folder.is_dir():
         return []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        errors.append(ContentError(folder, None, f"The folder cannot be read ({error.strerror})."))
+        return []
     paths = []
-    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+    for entry in entries:
         if not entry.name.endswith(".md") or entry.name.startswith("."):
             continue
         problem = file_problem(entry.path)
