@@ -215,3 +215,16 @@ def test_the_command_names_file_and_line_for_untrusted_files_and_exits_1(loaded_
     assert "Nothing was loaded: 2 problem(s)" in str(failed.value)
     assert "si-joint-injection.md, line 2: The file is not UTF-8 text" in str(failed.value)
     assert "x.md: This is a folder" in str(failed.value)
+
+
+def test_yaml_aliases_that_multiply_are_refused_without_expanding_them(loaded_root):
+    """A 'billion laughs' file: 40 levels of aliases would be 2**40 items if anything turned them into text."""
+    levels = ["a0: &a0 [x, x]"] + [f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}]" for n in range(1, 41)]
+    page = (
+        page_text().replace("status: published", "status: *a40").replace("---\n", "---\n" + "\n".join(levels) + "\n", 1)
+    )
+    (loaded_root / "procedures/si-joint-injection.md").write_text(page)
+    message = refused(loaded_root)
+    assert (
+        "si-joint-injection.md, line 45: `status` must be one of: draft, published (not a list or mapping)" in message
+    )

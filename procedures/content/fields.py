@@ -136,7 +136,8 @@ class Choice(Field):
     def parse(self, raw):
         value = self.default if raw is MISSING else raw
         if value not in self.choices:
-            raise Invalid(f"must be one of: {', '.join(self.choices)} (not {value!r}).")
+            shown = repr(value) if isinstance(value, (str, int, float, bool)) or value is None else "a list or mapping"
+            raise Invalid(f"must be one of: {', '.join(self.choices)} (not {shown}).")
         return value
 
 
@@ -267,10 +268,13 @@ class Hours(Field):
                 problems.append(f"has no {day}; write `{day}: closed` if the clinic is closed.")
                 continue
             try:
+                if not isinstance(value, str):  # never str() a YAML structure: aliases can make it huge
+                    raise Invalid("must be text")
                 parsed[day] = hours_periods(value)
             except Invalid:
+                shown = value if isinstance(value, str) else "..."
                 problems.append(
-                    f"`{day}: {value}` must be times like 08:00-17:00 (24-hour clock, "
+                    f"`{day}: {shown}` must be times like 08:00-17:00 (24-hour clock, "
                     "closing after opening), separated by commas, or closed."
                 )
         if problems:
