@@ -378,8 +378,8 @@ PROCEDURE = RecordType(
     (
         Text("title"),
         Slug("slug"),
-        Choice("status", default=Procedure.Status.PUBLISHED),
-        Choice("procedure_type", default=Procedure.Type.THERAPEUTIC),
+        Choice("status", default=Procedure.Status.PUBLISHED.value),
+        Choice("procedure_type", default=Procedure.Type.THERAPEUTIC.value),
         Text("summary"),
         Names("also_called"),
         Text("duration", group="key_facts"),
