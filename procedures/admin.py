@@ -12,7 +12,14 @@ from django.urls import path
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_forms import ProcedureForm, SectionForm, SiteDetailsForm
+from .admin_forms import (
+    ClinicForm,
+    OpeningHoursForm,
+    ProcedureForm,
+    SectionForm,
+    SectionInlineFormSet,
+    SiteDetailsForm,
+)
 from .concurrency import NothingLostAdminMixin
 from .history import page_timeline, version_restore
 from .models import Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails
@@ -28,6 +35,7 @@ admin.site.index_title = "Pages, clinics and site details"
 class SectionInline(admin.StackedInline):
     model = Section
     form = SectionForm
+    formset = SectionInlineFormSet
     extra = 0
     fields = ["kind", "body", "reading_level"]
     readonly_fields = ["reading_level"]
@@ -162,12 +170,14 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
 
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
+    form = OpeningHoursForm
     extra = 0
     fields = ["weekday", "opens", "closes"]
 
 
 @admin.register(Clinic)
 class ClinicAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
+    form = ClinicForm
     conflict_noun = "this clinic"
     inlines = [OpeningHoursInline]
     list_display = ["name", "city", "state", "phone", "is_listed", "accepting_new_patients", "telemedicine"]
