@@ -185,7 +185,7 @@ class ClinicAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
     search_fields = ["name", "city", "zip_code"]
     filter_horizontal = ["procedures"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "is_listed", "procedures"]}),
+        (None, {"fields": ["name", "slug", "is_listed", "procedures", "run_by", "partner_name"]}),
         ("Address", {"fields": ["address", "city", "state", "zip_code", "latitude", "longitude", "timezone"]}),
         ("Contact", {"fields": ["phone", "email"]}),
         (

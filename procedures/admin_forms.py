@@ -198,6 +198,8 @@ class ClinicForm(SharedRulesMixin, forms.ModelForm):
             "step_free_access",
             "access_notes",
             "accepting_new_patients",
+            "run_by",
+            "partner_name",
         ]
 
     def clean(self):

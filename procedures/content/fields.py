@@ -429,6 +429,8 @@ CLINIC = RecordType(
         Boolean("step_free_access", default=True),
         Text("access_notes", required=False),
         Boolean("accepting_new_patients", default=True),
+        Choice("run_by", default=Clinic.RunBy.OWN.value),
+        Text("partner_name", required=False),
         OfferedProcedures("procedures"),
         Listed("listed", "is_listed"),
     ),
