@@ -175,6 +175,8 @@ def clinic_data(draw):
         "phone": draw(PHONES),
         "email": draw(st.sampled_from(["", "edina@example.org"])),
         "access_notes": draw(st.sampled_from(["", "Step-free  entrance."])),
+        "run_by": draw(st.sampled_from(["own", "partner"])),
+        "partner_name": draw(st.sampled_from(["", "Lakes  Health Partners"])),
     }
     for flag in ("telemedicine", "step_free_access", "accepting_new_patients"):
         if draw(st.booleans()):

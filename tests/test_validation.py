@@ -46,6 +46,7 @@ CLINIC_DATA = {
     "name": "Edina Clinic",
     "slug": "edina",
     "is_listed": "on",
+    "run_by": "own",
     "address": "4120 France Ave S",
     "city": "Edina",
     "state": "MN",
