@@ -188,9 +188,9 @@ def run_backend(database_url):
 
 def _real_zip_centres():
     """[(zip code, latitude, longitude, city, state, timezone)] for every ZIP code with a known centre point."""
-    from procedures.geo import _zip_index
+    from procedures.geo import all_zip_centres
 
-    return [(zip_code, *entry) for zip_code, entry in sorted(_zip_index().items()) if entry[0] is not None]
+    return all_zip_centres()
 
 
 def _load_clinics(rng):

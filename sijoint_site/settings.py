@@ -201,6 +201,10 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The ZIP code and town tables (procedures/geo.py): one read-only SQLite file that every worker shares,
+# built on first use from the zipcodes package. A folder the app can write to once.
+GEO_DATA_DIR = Path(env_str("GEO_DATA_DIR", str(BASE_DIR / "var")))
+
 # Where load_content and export_content read and write the authored files.
 CONTENT_DIR = Path(env_str("CONTENT_DIR", str(BASE_DIR / "content")))
 
