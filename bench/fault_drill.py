@@ -13,10 +13,11 @@ different ZIP code each time, clinic pages nobody has asked for yet). The phases
 3. Redis back (started again on the same port, empty)
 4. PostgreSQL stopped (pg_ctlcluster stop, mode fast); the public pages are fetched first so they are cached
 5. PostgreSQL back
-6. one gunicorn worker killed (SIGKILL; the master starts another)
+6. one gunicorn worker killed (SIGKILL a second into the phase's load; the master starts another)
 7. PostgreSQL stopped again, then a worker killed: the new worker has never seen the database
 
-Between phases the load pauses until no request is in flight, so that each answer belongs to one phase.
+Between phases the load pauses until no request is in flight, so that each answer belongs to one phase (and
+Redis and PostgreSQL are stopped and started while it is paused; the worker is killed under load).
 For each phase: requests, 2xx, 5xx (by status), other answers, requests that got no answer; with the
 database away, separately: the cached public pages (must be 200) and everything else (must be the designed
 503 page: its heading and the organisation's phone number).
@@ -135,7 +136,10 @@ class Redis:
 
 
 class PostgresCluster:
-    """A throwaway cluster made with Debian's pg_createcluster: own name, own port, dropped at the end."""
+    """A throwaway cluster made with Debian's pg_createcluster: own name, own port, dropped at the end.
+
+    It listens on localhost only (PostgreSQL's default) and trusts local connections; fsync is off.
+    """
 
     DATABASE = "sijoint_drill"
 
@@ -167,8 +171,6 @@ class PostgresCluster:
                 "--port",
                 str(self.port),
                 "--start-conf=manual",
-                "-o",
-                "listen_addresses=127.0.0.1",
                 "-o",
                 "fsync=off",
                 "-o",
@@ -332,6 +334,7 @@ class Phase:
     log_start: int = 0
     log_end: int = 0
     note: str = ""
+    health: str = ""
 
 
 def warm(server):
@@ -356,6 +359,15 @@ def kill_one_worker(server):
     return f"worker {victim} killed; no new worker within {WORKER_RESPAWN_SECONDS} s"
 
 
+def health(server):
+    """What /healthz says right now, in one line (it is never cached)."""
+    try:
+        status, body = http_get(server.url("/healthz"), timeout=15)
+    except Exception as error:  # reported, not raised
+        return f"/healthz: no answer ({type(error).__name__})"
+    return f"/healthz {status}: {body.decode('utf-8', 'replace').strip()}"
+
+
 def log_size(server):
     try:
         return server.log_path.stat().st_size
@@ -366,16 +378,23 @@ def log_size(server):
 def drill(server, redis, postgres, load, seconds):
     phases = []
 
-    def phase(name, action=None, database_down=False):
+    def phase(name, action=None, database_down=False, under_load=False):
+        """Run a phase: the action while the load is paused, or (under_load) a second into the phase's load."""
         load.pause()
         current = Phase(name, database_down=database_down)
-        if action is not None:
-            current.note = action() or ""
         current.log_start = log_size(server)
+        if action is not None and not under_load:
+            current.note = action() or ""
         phases.append(current)
         log(f"fault_drill: {name} {current.note}".rstrip())
         load.resume(name)
-        time.sleep(seconds)
+        if action is not None and under_load:
+            time.sleep(1)
+            current.note = action() or ""
+            time.sleep(max(0, seconds - 1))
+        else:
+            time.sleep(seconds)
+        current.health = health(server)
         load.pause()
         current.log_end = log_size(server)
 
@@ -407,7 +426,7 @@ def drill(server, redis, postgres, load, seconds):
     phase("Redis back", redis_back)
     phase("PostgreSQL stopped", database_away, database_down=True)
     phase("PostgreSQL back", database_back)
-    phase("worker killed", lambda: kill_one_worker(server))
+    phase("worker killed", lambda: kill_one_worker(server), under_load=True)
     phase("PostgreSQL stopped + a new worker", database_away_and_worker_killed, database_down=True)
     postgres.start()
     return phases
@@ -487,6 +506,7 @@ def print_report(phases, answers, server, server_description, seconds):
         )
         if current.note:
             print(f"    {current.note}")
+        print(f"    at the end of the phase {current.health}")
         if current.database_down:
             cached = [answer for answer in by_phase[current.name] if answer.kind == "cached"]
             uncached = [answer for answer in by_phase[current.name] if answer.kind == "uncached"]
