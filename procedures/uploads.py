@@ -14,6 +14,7 @@ error, so that no upload decodes into more than about 100 MB.
 
 import io
 import logging
+import math
 import re
 import uuid
 import warnings
@@ -32,6 +33,7 @@ MAX_WIDTH = 1200
 # 96 MB. A 154 KB PNG of 6300 x 6300 pixels used to decode into ~490 MB on its way to being stored.
 MAX_PIXELS = 24_000_000
 UPLOAD_FOLDER = "uploads"
+ORIENTATION_TAG = 0x0112
 
 # Process-wide, set once at import (warnings filters are not thread-safe to change per request): Pillow
 # warns above MAX_IMAGE_PIXELS and raises only above twice that; here both are refusals.
@@ -46,6 +48,14 @@ def too_many_pixels(pixels=None):
     return forms.ValidationError(
         f"The image has {size}; the limit is {MAX_PIXELS:,} pixels (for example 6000 × 4000). Resize it and try again."
     )
+
+
+def draft_size(image):
+    """The least size (as stored, before EXIF rotation) that still makes MAX_WIDTH once rotated upright."""
+    width, height = image.size
+    rotated = image.getexif().get(ORIENTATION_TAG) in (5, 6, 7, 8)  # turned a quarter: width becomes height
+    scale = MAX_WIDTH / (height if rotated else width)
+    return (math.ceil(width * scale), math.ceil(height * scale)) if scale < 1 else (width, height)
 
 
 def pixels_from_pillow_message(error):
@@ -88,6 +98,9 @@ class ImageUploadForm(forms.Form):
             # Decode every pixel now, so that a file cut short or damaged is refused here and not when saved.
             upload.seek(0)
             decoded = Image.open(upload)
+            if image_format == "JPEG":
+                # JPEG can decode at 1/2, 1/4 or 1/8 scale: a 24-megapixel photo never needs its full 96 MB.
+                decoded.draft(decoded.mode, draft_size(decoded))
             decoded.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise too_many_pixels(pixels_from_pillow_message(error)) from None
@@ -123,16 +136,20 @@ class ImageUploadForm(forms.Form):
         """Store a clean copy: orientation applied, metadata dropped, at most MAX_WIDTH wide. Returns its URL."""
         original = self.decoded
         try:
-            image = ImageOps.exif_transpose(original)
+            image = ImageOps.exif_transpose(original, in_place=True) or original  # no copy of every pixel
             if image.width > MAX_WIDTH:
                 image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)), Image.LANCZOS)
             if image.mode not in ("RGB", "RGBA", "L", "LA"):
                 image = image.convert("RGBA" if "transparency" in image.info or "A" in image.mode else "RGB")
-            if self.image_format == "JPEG" and image.mode != "L":
+            if self.image_format == "JPEG" and image.mode not in ("L", "RGB"):
                 image = image.convert("RGB")
-            # Only the pixels are copied: EXIF, GPS, comments and colour-profile chunks stay behind.
+            # Only the pixels are copied: EXIF, GPS, comments and colour-profile chunks stay behind. The full-size
+            # original is closed first when it is no longer needed (a resized image is a new one).
+            if image is not original:
+                original.close()
             pixels = Image.new(image.mode, image.size)
             pixels.paste(image)
+            image.close()
             buffer = io.BytesIO()
             options = {"quality": 85, "optimize": True} if self.image_format in ("JPEG", "WEBP") else {"optimize": True}
             pixels.save(buffer, self.image_format, **options)

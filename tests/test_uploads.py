@@ -182,3 +182,19 @@ def test_image_just_under_the_limit_is_still_accepted(staff_client, media_root, 
     response = post(staff_client, named(buffer.getvalue(), "ok.jpg"))
     assert response.status_code == 200, response.content
     assert "-600x400.jpg)" in response.json()["image_code"]
+
+
+@pytest.mark.parametrize(("orientation", "stored_size"), [(1, "1200x800"), (6, "1200x1800")])
+def test_large_jpeg_is_decoded_small_and_stored_upright(staff_client, media_root, orientation, stored_size):
+    """JPEG photos decode at a reduced scale (draft), never below what the stored width needs, rotation included."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # 6: the camera was turned a quarter; upright, the photo is 1600 x 2400
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").resize((2400, 1600)).convert("RGB").save(buffer, "JPEG", exif=exif.tobytes())
+    response = post(staff_client, named(buffer.getvalue(), "photo.jpg"))
+    assert response.status_code == 200, response.content
+    assert f"-{stored_size}.jpg)" in response.json()["image_code"]
+    stored = next(media_root.rglob("*.jpg"))
+    with Image.open(stored) as saved:
+        assert f"{saved.width}x{saved.height}" == stored_size
+        assert not saved.getexif()
