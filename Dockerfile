@@ -16,6 +16,8 @@ COPY . .
 
 # make collectstatic: hashed, compressed static files baked into the image.
 RUN DJANGO_SECRET_KEY=collectstatic-only-build-step python manage.py collectstatic --noinput -v0
+# make places: the ZIP code and town file every worker shares (procedures/geo.py), built once here.
+RUN DJANGO_SECRET_KEY=build-only-step python manage.py shell -c "from procedures.geo import warm_up; warm_up()"
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app \
     && mkdir -p /app/media /app/data \

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench check lint format install install-dev collectstatic serve-production clean
+.PHONY: run test bench check lint format places install install-dev collectstatic serve-production clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,16 @@ run: install
 test: install-dev
 	$(BIN)/pytest
 
+## make places: the ZIP code and town file every worker shares (procedures/geo.py); built on first use otherwise
+places: install
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-build-only-step} $(BIN)/python manage.py shell -c "from procedures.geo import warm_up; warm_up()"
+
 ## make collectstatic: hashed, compressed static files, exactly as the Dockerfile builds them
 collectstatic: install
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-collectstatic-only-build-step} $(BIN)/python manage.py collectstatic --noinput -v0
 
 ## make bench: throughput, latency, page weight and finder speed, printed as figures
-bench: install-dev collectstatic
+bench: install-dev collectstatic places
 	$(BIN)/python -m bench
 
 ## make lint: ruff's lint rules and format check (configuration in pyproject.toml); fails on any finding
@@ -51,6 +55,11 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## make serve-production: the production layout here, without Docker: gunicorn (production settings) behind
+## nginx running deploy/nginx.conf, on FRONT_PORT (8080) and APP_PORT (8001); Ctrl-C stops both
+serve-production: install places
+	$(BIN)/python -m deploy.front
 
 ## make check: Django's deployment checklist under production settings
 check: install

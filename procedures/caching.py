@@ -32,7 +32,13 @@ logger = logging.getLogger(__name__)
 # Cached fragments are keyed by the content version, so they never go stale; this only bounds memory.
 FRAGMENT_SECONDS = 24 * 60 * 60
 PAGE_SECONDS = 60 * 60
-BROWSER_MAX_AGE = 60  # browsers revalidate after a minute (cheap, thanks to the ETag)
+# Browsers keep a page a minute (then revalidate with the ETag, cheaply). Shared caches in front (nginx,
+# a CDN) keep it a second, so a save is live everywhere within about a second, and may answer with their
+# last copy for a day while the app cannot (deploy/nginx.conf).
+BROWSER_MAX_AGE = 60
+FRONT_MAX_AGE = 1
+FRONT_STALE_IF_ERROR = 24 * 60 * 60
+CACHE_CONTROL = f"public, max-age={BROWSER_MAX_AGE}, s-maxage={FRONT_MAX_AGE}, stale-if-error={FRONT_STALE_IF_ERROR}"
 LAST_VERSION_KEY = "content-version:last-known"
 
 # Query parameters that change what a cached page shows (the finder's search). Any other parameter
@@ -191,7 +197,7 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if self._cacheable_response(response):
             response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
-            response["Cache-Control"] = f"public, max-age={BROWSER_MAX_AGE}"
+            response["Cache-Control"] = CACHE_CONTROL
             cache.set(key, (response.status_code, list(response.items()), response.content), PAGE_SECONDS)
         return response
 

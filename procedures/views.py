@@ -10,6 +10,7 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from sijoint_site.client import client_address
+from sijoint_site.http import public_page
 
 from . import structured_data
 from .caching import site_details
@@ -18,12 +19,6 @@ from .forms import ClinicSearchForm
 from .markdown import PLACEHOLDER_ALT, markdown_to_html
 from .models import Clinic, Procedure, ProcedureRedirect
 from .uploads import ImageUploadForm
-
-
-def public_page(view):
-    """A page anyone may read: GET and HEAD only (405 with `Allow` otherwise, before any CSRF check, since
-    the view changes nothing)."""
-    return csrf_exempt(require_safe(view))
 
 
 def page_meta(request, title, description, *, og_type="website", canonical=True):

@@ -271,7 +271,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "sijoint_site.lockout.locked_out"  # plain words, when to try again, a log line
 # The client's address (django-ipware, read by axes and by sijoint_site.client for the rate limits): behind
 # our front server, the X-Forwarded-For it sets to the address it saw (one entry, never the client's own
 # header: deploy/nginx.conf overwrites it); otherwise the connection's own address.

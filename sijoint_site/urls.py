@@ -8,6 +8,7 @@ from procedures import views as procedure_views
 from procedures.sitemaps import SITEMAPS
 
 from . import views
+from .http import public_page
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
@@ -17,7 +18,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("", include("procedures.urls")),
 ]
 

@@ -17,6 +17,8 @@ from django.templatetags.static import static
 
 from procedures.caching import site_details, site_details_from_file
 
+from .http import public_page
+
 logger = logging.getLogger(__name__)
 
 OUTAGE_RETRY_SECONDS = 60
@@ -59,6 +61,7 @@ def cache_answers():
         return False
 
 
+@public_page
 def robots_txt(request):
     lines = [
         "User-agent: *",
@@ -93,6 +96,9 @@ def outage_site_details():
         return site_details_from_file()
 
 
+OUTAGE_TEMPLATE = "503.html"
+
+
 def error_page(template_name, status):
     template = loader.get_template(template_name)
     response = HttpResponse(template.render({"site": outage_site_details()}), status=status)
@@ -100,9 +106,14 @@ def error_page(template_name, status):
     return response
 
 
+def outage_page_html():
+    """The 503 page's HTML, also written to a static file for the front server (manage.py outage_page)."""
+    return loader.get_template(OUTAGE_TEMPLATE).render({"site": outage_site_details()})
+
+
 def service_unavailable(request=None):
     """The designed 503 page: the site's look, the phone number, try again shortly."""
-    response = error_page("503.html", 503)
+    response = error_page(OUTAGE_TEMPLATE, 503)
     response["Retry-After"] = str(OUTAGE_RETRY_SECONDS)
     return response
 
