@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 # Cached fragments are keyed by the content version, so they never go stale; this only bounds memory.
 FRAGMENT_SECONDS = 24 * 60 * 60
 PAGE_SECONDS = 60 * 60
+OPENING_STATUS_MINUTES = 5
 # Browsers keep a page a minute (then revalidate with the ETag, cheaply). Shared caches in front (nginx,
 # a CDN) keep it a second, so a save is live everywhere within about a second, and may answer with their
 # last copy for a day while the app cannot (deploy/nginx.conf).
@@ -162,9 +163,11 @@ def _page_key(request):
         for value in params.getlist(name)[:1]
     )
     address = request.path + ("?" + urlencode(kept) if kept else "")
-    hour = timezone.now().strftime("%Y%m%d%H")  # "open today" changes with the clock
+    now = timezone.now()
+    # "Open now, closes 6 pm" changes with the clock: a page is rendered afresh every five minutes.
+    moment = f"{now:%Y%m%d%H}{now.minute // OPENING_STATUS_MINUTES:02d}"
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-    return f"page:{hour}:{digest}:{versioned_key('')}"
+    return f"page:{moment}:{digest}:{versioned_key('')}"
 
 
 class PageCacheMiddleware:

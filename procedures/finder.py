@@ -7,9 +7,10 @@ clinics nearby, not the size of the table; exact distances are computed only for
 import math
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import ExpressionWrapper, F, FloatField, prefetch_related_objects
 
-from .caching import procedure_menu
+from .caching import procedure_menu, versioned_key
 from .geo import MILES_PER_DEGREE_LATITUDE, Origin, distance_miles
 from .models import Clinic
 
@@ -17,6 +18,7 @@ RADIUS_CHOICES = (10, 25, 50, 100)
 DEFAULT_RADIUS = 50
 DEFAULT_LIMIT = 10
 NEAREST_FALLBACK_LIMIT = 3
+REACH_MILES = 100  # a town "has clinics within reach" when one is at most this far
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,18 @@ class ClinicSearch:
     procedure: dict | None
     matches: list
     nearest: list = field(default_factory=list)  # shown when nothing is within the radius
+
+    @property
+    def nearest_miles(self):
+        """How far the nearest clinic is when none is within the radius (None when there are matches)."""
+        return self.nearest[0].distance_miles if self.nearest and not self.matches else None
+
+    @property
+    def wider_radius(self):
+        """The smallest distance on the list that would find the nearest clinic, or None ("any distance")."""
+        if self.nearest_miles is None:
+            return None
+        return next((miles for miles in RADIUS_CHOICES if miles >= self.nearest_miles), None)
 
     @property
     def summary(self):
@@ -54,6 +68,24 @@ def clinic_search(origin, *, radius_miles=DEFAULT_RADIUS, procedure_slug=None, l
     matches = clinics_near(origin, radius_miles=radius_miles, procedure_id=procedure_id, limit=limit)
     nearest = [] if matches else clinics_nearest(origin, procedure_id=procedure_id, limit=NEAREST_FALLBACK_LIMIT)
     return ClinicSearch(origin=origin, radius_miles=radius_miles, procedure=procedure, matches=matches, nearest=nearest)
+
+
+def prefer_reachable(candidates):
+    """Of several towns with one name: the only one with a listed clinic within reach, or else all of them,
+    nearest clinic first (to offer as choices). Remembered per content version, so repeats are free."""
+    key = versioned_key("reach:" + "|".join(origin.label for origin in candidates)[:200])
+    nearest = cache.get(key)
+    if nearest is None:
+        nearest = []
+        for origin in candidates:
+            scored = _nearest(origin, radius=REACH_MILES, procedure_id=None, queryset=None, limit=1)
+            nearest.append(scored[0][0] if scored else None)
+        cache.set(key, nearest, 60 * 60)
+    reachable = [origin for origin, miles in zip(candidates, nearest, strict=True) if miles is not None]
+    if len(reachable) == 1:
+        return reachable[0]
+    order = sorted(range(len(candidates)), key=lambda i: (nearest[i] is None, nearest[i] or 0, candidates[i].label))
+    return [candidates[i] for i in order]
 
 
 def clinics_attach_offered(clinics):

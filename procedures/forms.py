@@ -1,10 +1,12 @@
 """The clinic finder's form: the same validation for the HTML page and the JSON endpoint. It only validates;
 the search itself is finder.clinic_search."""
 
+from urllib.parse import urlencode
+
 from django import forms
 
 from .caching import procedure_menu
-from .finder import DEFAULT_RADIUS, RADIUS_CHOICES
+from .finder import DEFAULT_RADIUS, RADIUS_CHOICES, prefer_reachable
 from .geo import MAX_QUERY_LENGTH, PlaceNotFound, origin_for_query, tidy_query
 
 RADIUS_FIELD_CHOICES = [(str(miles), f"{miles} miles") for miles in RADIUS_CHOICES] + [("any", "Any distance")]
@@ -40,6 +42,7 @@ class ClinicSearchForm(forms.Form):
                 name: tidy_query(data.get(name, ""))[: MAX_QUERY_LENGTH + 1] for name in ("q", "radius", "procedure")
             }
         super().__init__(data, **kwargs)
+        self.place_choices = []
         self.procedures = procedure_menu()
         self.fields["procedure"].choices = [("", "All procedures")] + [(p["slug"], p["title"]) for p in self.procedures]
         self.fields["radius"].initial = str(DEFAULT_RADIUS)
@@ -55,15 +58,25 @@ class ClinicSearchForm(forms.Form):
         return cls(initial={"procedure": initial_procedure, "radius": str(DEFAULT_RADIUS)})
 
     def clean_q(self):
-        """The place searched from, as an Origin (geo.origin_for_query), or the patient-facing reason why not."""
+        """The place searched from, as an Origin (geo.origin_for_query), or the patient-facing reason why not.
+
+        Places the patient may have meant (a town in several states, a spelling slip) are kept in
+        `place_choices`, to offer as links.
+        """
         try:
-            return origin_for_query(self.cleaned_data["q"])
+            return origin_for_query(self.cleaned_data["q"], prefer=prefer_reachable)
         except PlaceNotFound as error:
-            raise forms.ValidationError(str(error), code="not_found") from None
+            self.place_choices = error.choices
+            raise forms.ValidationError(str(error), code=error.code) from None
 
     def clean_radius(self):
         value = self.cleaned_data.get("radius") or str(DEFAULT_RADIUS)
         return None if value == "any" else int(value)
+
+    def choice_links(self):
+        """[(label, query string)] for each place the patient may have meant, keeping their other choices."""
+        keep = {name: self.data.get(name) for name in ("radius", "procedure") if self.data.get(name)}
+        return [(origin.label, urlencode({"q": origin.query, **keep})) for origin in self.place_choices]
 
     def error_list(self):
         """[(field id, message)] for the error summary at the top of the page."""

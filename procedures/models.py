@@ -5,7 +5,6 @@ Tables, querysets and the invariants a row keeps; no cache reads (those live in 
 
 import datetime
 import re
-import zoneinfo
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -304,14 +303,6 @@ class Clinic(models.Model):
         for period in self.opening_hours.all():
             periods[period.weekday].append((period.opens, period.closes))
         return [(day.label, sorted(periods[day])) for day in Weekday]
-
-    def today(self):
-        """Today's opening periods, in the clinic's own time zone."""
-        try:
-            zone = zoneinfo.ZoneInfo(self.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            zone = zoneinfo.ZoneInfo(site_time_zone())
-        return self.week()[timezone.now().astimezone(zone).weekday()][1]
 
 
 class OpeningHours(models.Model):

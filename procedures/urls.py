@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 app_name = "procedures"
 
@@ -9,5 +9,6 @@ urlpatterns = [
     path("procedures/<slug:slug>/", views.procedure_detail, name="detail"),
     path("clinics/", views.clinic_finder, name="clinic_finder"),
     path("clinics/<slug:slug>/", views.clinic_detail, name="clinic_detail"),
-    path("api/clinics/", views.clinic_api, name="clinic_api"),
+    path("api/clinics/", api.clinics, name="clinic_api"),
+    path("api/openapi.json", api.openapi, name="api_openapi"),
 ]

@@ -4,10 +4,8 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
-from django_ratelimit.decorators import ratelimit
 
 from sijoint_site.client import client_address
 from sijoint_site.http import public_page
@@ -142,53 +140,6 @@ def clinic_detail(request, slug):
             ),
         },
     )
-
-
-@csrf_exempt
-@require_safe
-@ratelimit(key=client_address, rate=lambda group, request: settings.API_RATE_LIMIT, block=False)
-def clinic_api(request):
-    """JSON twin of the finder: the same validation and results, for other sites and apps."""
-    if getattr(request, "limited", False):
-        response = JsonResponse({"error": "Too many requests. Please wait a minute and try again."}, status=429)
-        response["Retry-After"] = "60"
-        return response
-    form = ClinicSearchForm.from_query(request.GET)
-    if not form.is_bound:
-        return JsonResponse(
-            {"error": "Add ?q= with a 5-digit ZIP code or a town and state, e.g. ?q=55435."}, status=400
-        )
-    if not form.is_valid():
-        return JsonResponse({"error": " ".join(message for _id, message in form.error_list())}, status=400)
-    data = form.cleaned_data
-    search = clinic_search(data["q"], radius_miles=data["radius"], procedure_slug=data["procedure"] or None)
-    return JsonResponse(
-        {
-            "origin": {
-                "query": search.origin.query,
-                "latitude": search.origin.latitude,
-                "longitude": search.origin.longitude,
-            },
-            "radius_miles": search.radius_miles,
-            "results": [clinic_json(match) for match in search.matches],
-        }
-    )
-
-
-def clinic_json(match):
-    clinic = match.clinic
-    return {
-        "name": clinic.name,
-        "slug": clinic.slug,
-        "url": settings.SITE_URL + clinic.get_absolute_url(),
-        "phone": clinic.phone,
-        "address": clinic.full_address,
-        "latitude": clinic.latitude,
-        "longitude": clinic.longitude,
-        "distance_miles": match.distance_miles,
-        "telemedicine": clinic.telemedicine,
-        "procedures": [procedure["slug"] for procedure in clinic.offered],
-    }
 
 
 @staff_member_required

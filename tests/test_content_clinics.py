@@ -11,33 +11,40 @@ from procedures.models import Clinic, OpeningHours
 pytestmark = pytest.mark.django_db
 
 
-def test_every_clinic_loads_with_structured_hours_and_procedures(content_dir):
+def test_every_clinic_loads_with_structured_hours_and_procedures(content_dir, content_clinics):
     content_load(content_dir)
-    assert Clinic.objects.listed().count() == 18
-    assert len(set(Clinic.objects.values_list("state", flat=True))) >= 8
+    assert sorted(Clinic.objects.listed().values_list("slug", flat=True)) == sorted(c["slug"] for c in content_clinics)
+    assert set(Clinic.objects.values_list("state", flat=True)) == {c["state"] for c in content_clinics}
     edina = Clinic.objects.get(slug="edina")
-    assert edina.phone == "(952) 555-0141"
-    assert edina.phone_url == "tel:+19525550141"
+    assert edina.phone == "(952) 555-0161"
+    assert edina.phone_url == "tel:+19525550161"
     wednesday = OpeningHours.objects.filter(clinic=edina, weekday=2).order_by("opens")
     assert [(f"{p.opens:%H:%M}", f"{p.closes:%H:%M}") for p in wednesday] == [("08:00", "12:00"), ("13:00", "19:00")]
     assert not OpeningHours.objects.filter(clinic=edina, weekday=6).exists(), "Sunday: closed"
     assert sorted(edina.procedures.values_list("slug", flat=True)) == ["si-joint-fusion", "si-joint-injection"]
-    single = [c for c in Clinic.objects.prefetch_related("procedures") if c.procedures.count() == 1]
-    assert len(single) >= 2, "some clinics offer only one of the two procedures"
+    offered = {c.slug: sorted(c.procedures.values_list("slug", flat=True)) for c in Clinic.objects.all()}
+    assert offered == {c["slug"]: sorted(c["procedures"]) for c in content_clinics}
+    assert offered["saint-paul"] == ["si-joint-injection"], "an injection-only clinic"
+    assert offered["minneapolis"] == ["si-joint-fusion"], "a fusion-only clinic"
 
 
-def test_a_clinic_without_coordinates_gets_its_zip_centre(content_dir):
+def test_a_clinic_without_coordinates_gets_its_zip_centre(content_dir, content_clinics):
+    entry = next(c for c in content_clinics if c["slug"] == "st-louis-park")
+    assert "latitude" not in entry
+    assert "longitude" not in entry
     content_load(content_dir)
-    maple_grove = Clinic.objects.get(slug="maple-grove")
-    latitude, longitude, *_ = zip_centre(maple_grove.zip_code)
-    assert (maple_grove.latitude, maple_grove.longitude) == (pytest.approx(latitude), pytest.approx(longitude))
-    assert maple_grove.timezone == "America/Chicago"
+    st_louis_park = Clinic.objects.get(slug="st-louis-park")
+    latitude, longitude, *_ = zip_centre(st_louis_park.zip_code)
+    assert (st_louis_park.latitude, st_louis_park.longitude) == (pytest.approx(latitude), pytest.approx(longitude))
+    assert st_louis_park.timezone == "America/Chicago"
     assert Clinic.objects.get(slug="seattle").timezone == "America/Los_Angeles"
 
 
-def test_all_demo_phone_numbers_are_fictional(content_dir):
+def test_all_test_phone_numbers_are_fictional(content_dir, content_clinics):
     content_load(content_dir)
-    for phone in Clinic.objects.values_list("phone", flat=True):
+    phones = list(Clinic.objects.values_list("phone", flat=True))
+    assert len(phones) == len(content_clinics)
+    for phone in phones:
         assert re.fullmatch(r"\(\d{3}\) 555-01\d\d", phone), phone
     assert all(email.endswith("@example.org") for email in Clinic.objects.values_list("email", flat=True))
 
@@ -53,19 +60,19 @@ BAD_CLINICS = [
         id="unknown-procedure",
     ),
     pytest.param(
-        "slug: minneapolis-riverbend", "slug: edina", r"line \d+: The slug 'edina' is already used", id="duplicate-slug"
+        "slug: bloomington", "slug: edina", r"line \d+: The slug 'edina' is already used", id="duplicate-slug"
     ),
     pytest.param(
         'monday: "08:00-17:00"', 'monday: "9 till 5"', r"line \d+: `monday: 9 till 5` must be times", id="bad-hours"
     ),
     pytest.param('monday: "08:00-17:00"', 'monday: "17:00-08:00"', r"closing after opening", id="hours-backwards"),
     pytest.param("    sunday: closed\n", "", r"`hours` has no sunday", id="missing-day"),
-    pytest.param('phone: "(952) 555-0141"', 'phone: "555-0141"', r"must be a 10-digit US number", id="short-phone"),
+    pytest.param('phone: "(952) 555-0161"', 'phone: "555-0161"', r"must be a 10-digit US number", id="short-phone"),
     pytest.param(
         "telemedicine: true", "telemedicine: sometimes", r"`telemedicine` must be true or false", id="bad-boolean"
     ),
     pytest.param(
-        "- name: North Star", "- name: [North Star", r"clinics\.yaml, line \d+: This is not valid YAML", id="bad-yaml"
+        "- name: Testfield", "- name: [Testfield", r"clinics\.yaml, line \d+: This is not valid YAML", id="bad-yaml"
     ),
 ]
 
@@ -78,7 +85,7 @@ def test_a_bad_clinics_file_is_refused_whole(content_dir, old, new, message):
     path = content_dir / "clinics.yaml"
     text = path.read_text()
     # A good edit elsewhere in the same file must not land either.
-    text = text.replace("Sioux Falls", "Sioux Falls Renamed", 1)
+    text = text.replace("Clinic – Seattle", "Clinic – Seattle Renamed", 1)
     assert old in text
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(ContentInvalid) as refused:
@@ -101,13 +108,15 @@ def test_error_line_points_at_the_bad_key(content_dir):
 
 def test_a_removed_clinic_is_unlisted_not_deleted(content_dir):
     content_load(content_dir)
-    history_before = Clinic.objects.get(slug="duluth").history.count()
+    history_before = Clinic.objects.get(slug="rochester").history.count()
     path = content_dir / "clinics.yaml"
     entries = path.read_text().split("\n- ")
-    path.write_text("\n- ".join(entry for entry in entries if "slug: duluth" not in entry))
+    kept = [entry for entry in entries if "slug: rochester" not in entry]
+    assert len(kept) == len(entries) - 1
+    path.write_text("\n- ".join(kept))
     report = content_load(content_dir)
-    assert report.unpublished == ["clinic duluth"]
-    duluth = Clinic.objects.get(slug="duluth")
-    assert not duluth.is_listed
-    assert duluth.history.count() == history_before + 1
-    assert duluth.history.first().history_change_reason.startswith("Unlisted")
+    assert report.unpublished == ["clinic rochester"]
+    rochester = Clinic.objects.get(slug="rochester")
+    assert not rochester.is_listed
+    assert rochester.history.count() == history_before + 1
+    assert rochester.history.first().history_change_reason.startswith("Unlisted")

@@ -4,7 +4,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.cache import cache
 
+from procedures.caching import site_details
 from procedures.models import Clinic, Procedure
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +34,12 @@ def head(client, url):
 
 def test_every_page_has_a_unique_title_description_and_absolute_canonical(client, loaded, site_url):
     titles, descriptions = set(), set()
+    site_name = site_details().name
     for url in PUBLIC_PAGES:
         soup = head(client, url)
         title = soup.title.get_text()
         description = soup.find("meta", attrs={"name": "description"})["content"]
-        assert title.endswith("| Cedar Bend Spine & Joint Care"), title
+        assert title.endswith(f"| {site_name}"), title
         assert 50 <= len(description) <= 200, (url, description)
         titles.add(title)
         descriptions.add(description)
@@ -45,7 +48,7 @@ def test_every_page_has_a_unique_title_description_and_absolute_canonical(client
         assert og["og:url"] == SITE + url
         assert og["og:title"] in title
         assert og["og:description"] == description
-        assert og["og:site_name"]
+        assert og["og:site_name"] == site_name
         assert og["og:type"] in ("website", "article")
         assert og["og:locale"] == "en_US"
     assert len(titles) == len(descriptions) == len(PUBLIC_PAGES)
@@ -81,11 +84,14 @@ def test_sitemap_lists_home_finder_procedures_and_clinics_with_lastmod(client, l
         f"{SITE}/procedures/si-joint-fusion/",
     }
     expected |= {f"{SITE}/clinics/{slug}/" for slug in Clinic.objects.listed().values_list("slug", flat=True)}
+    assert len(expected) > 4, "the clinics are listed"
     assert set(urls) == expected
     assert all(lastmod is not None and lastmod.text[:4] >= "2026" for lastmod in urls.values())
 
 
 def test_drafts_and_unlisted_clinics_never_appear_in_the_sitemap(client, loaded, site_url):
+    assert {f"{SITE}/procedures/si-joint-fusion/", f"{SITE}/clinics/edina/"} <= set(sitemap_urls(client))
+    cache.clear()
     Procedure.objects.filter(slug="si-joint-fusion").update(status=Procedure.Status.DRAFT)
     Clinic.objects.filter(slug="edina").update(is_listed=False)
     urls = sitemap_urls(client)

@@ -50,6 +50,7 @@ def test_procedure_page_is_a_medical_web_page_about_the_procedure(client, loaded
     assert about["procedureType"] == "https://schema.org/PercutaneousProcedure"
     page_text = " ".join(soup.get_text(" ").split())
     for prop in ("preparation", "howPerformed", "followup"):
+        assert len(about[prop]) > 20, f"{prop} is missing or empty"
         assert about[prop][:60] in page_text, f"{prop} must be text the page shows"
     crumbs = items["BreadcrumbList"]["itemListElement"]
     assert [c["name"] for c in crumbs] == ["Home", procedure.title]

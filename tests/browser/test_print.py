@@ -6,6 +6,7 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
+from procedures.caching import site_details
 from procedures.models import Procedure
 from procedures.sections import SECTION_KINDS
 
@@ -18,13 +19,15 @@ def test_printed_procedure_page_is_a_leaflet(site, page_at, slug):
     text = unicodedata.normalize("NFKC", " ".join(" ".join(p.extract_text() for p in pdf.pages).split()))
     for kind in SECTION_KINDS:
         assert kind.heading in text, f"section heading {kind.heading!r} missing from the print"
-    assert "(612) 555-0142" in text, "the clinic's phone number"
-    assert "Cedar Bend" in text, "the clinic's name"
+    site = site_details()
+    assert site.phone in text, "the clinic's phone number"
+    assert site.name in text, "the clinic's name"
     assert f"/procedures/{slug}/" in text, "the page's address"
     assert Procedure.objects.get(slug=slug).title in text
     for screen_only in ("Skip to main content", "Find clinics", "On this page", "Find a clinic near you"):
         assert screen_only not in text, f"{screen_only!r} is for the screen, not the leaflet"
-    assert 2 <= len(pdf.pages) <= 8
+    # tests/content's pages are short: a page break per section would still show here.
+    assert len(pdf.pages) < len(SECTION_KINDS), f"{len(pdf.pages)} printed pages"
 
 
 def test_print_styles_are_black_on_white(site, page_at):

@@ -1,0 +1,106 @@
+"""The real content/ folder, held to the content gates. The only test module that reads content/.
+
+Every other test loads the suite's own small set in tests/content, so staff can rename the
+organisation, change its phone number or edit the clinic list without breaking them. What clinic
+staff author must still load, read at grade 8 or lower, have the sections a patient page needs,
+and give patients a number they can tap to call: that is checked here, against the real files.
+"""
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+from bench.page_weight import BUDGET_BYTES
+from procedures.content import content_load, content_parse, procedure_parse
+from procedures.models import Clinic, Procedure, tel_url
+from procedures.readability import TARGET_GRADE, hardest_sentences, reading_grade
+from procedures.sections import REQUIRED_SECTION_KINDS, SECTION_KINDS
+
+# Read when the module is collected, before the suite's autouse fixture points CONTENT_DIR at tests/content.
+REAL_CONTENT_DIR = Path(settings.CONTENT_DIR)
+PROCEDURE_FILES = sorted((REAL_CONTENT_DIR / "procedures").glob("*.md"))
+# A US number a phone can dial: +1, then a 3-digit area code and a 7-digit number, neither starting 0 or 1.
+US_TEL_URL = re.compile(r"tel:\+1[2-9]\d{2}[2-9]\d{6}")
+
+
+@pytest.fixture(autouse=True)
+def _real_content_dir(settings):
+    settings.CONTENT_DIR = REAL_CONTENT_DIR
+
+
+def test_there_is_real_content_to_check():
+    assert PROCEDURE_FILES, f"no procedure files in {REAL_CONTENT_DIR / 'procedures'}"
+    assert (REAL_CONTENT_DIR / "site.yaml").is_file()
+    assert (REAL_CONTENT_DIR / "clinics.yaml").is_file()
+
+
+@pytest.mark.django_db
+def test_the_real_content_loads_without_errors():
+    report = content_load(settings.CONTENT_DIR)  # raises ContentInvalid, naming file and line, if anything is wrong
+    slugs = {procedure_parse(path).key for path in PROCEDURE_FILES}
+    clinics = yaml.safe_load((REAL_CONTENT_DIR / "clinics.yaml").read_text(encoding="utf-8")) or []
+    assert "site details" in report.created
+    assert set(Procedure.objects.values_list("slug", flat=True)) == slugs
+    assert Procedure.objects.published().exists(), "at least one page is published"
+    assert Clinic.objects.listed().count() == len(clinics)
+    assert report.conflicts == []
+    assert report.unpublished == []
+
+
+@pytest.mark.parametrize("path", PROCEDURE_FILES, ids=lambda path: path.stem)
+def test_every_section_reads_at_grade_8_or_lower(path):
+    sections = procedure_parse(path).state["sections"]
+    assert sections
+    too_hard = {
+        kind: (reading_grade(body), hardest_sentences(body))
+        for kind, body in sections.items()
+        if reading_grade(body) > TARGET_GRADE
+    }
+    assert not too_hard, f"{path.name}: sections above grade {TARGET_GRADE:g} (grade, hardest sentences): {too_hard}"
+
+
+@pytest.mark.parametrize("path", PROCEDURE_FILES, ids=lambda path: path.stem)
+def test_every_procedure_page_has_the_sections_a_patient_needs(path):
+    """The loader insists only on Overview; a patient page has every part, in the fixed order."""
+    kinds = set(procedure_parse(path).state["sections"])
+    assert set(REQUIRED_SECTION_KINDS) <= kinds
+    missing = [kind.heading for kind in SECTION_KINDS if kind.key not in kinds]
+    assert not missing, f"{path.name} has no section for: {', '.join(missing)}"
+
+
+@pytest.mark.django_db
+def test_every_clinic_has_a_tap_to_call_number():
+    clinics = content_parse(settings.CONTENT_DIR)["clinics"]
+    assert clinics, "clinics.yaml lists no clinics: the finder would find nothing"
+    bad = {
+        clinic.key: clinic.state["phone"]
+        for clinic in clinics
+        if not US_TEL_URL.fullmatch(tel_url(clinic.state["phone"]))
+    }
+    assert not bad, f"clinics whose phone number cannot be tapped to call: {bad}"
+
+
+@pytest.mark.django_db
+def test_the_site_details_have_a_name_and_a_phone_number():
+    site = content_parse(settings.CONTENT_DIR)["site"].state
+    assert site["name"].strip()
+    assert US_TEL_URL.fullmatch(tel_url(site["phone"])), f"the site's phone {site['phone']!r} cannot be tapped to call"
+
+
+@pytest.mark.django_db
+def test_real_procedure_pages_fit_the_page_weight_budget(client):
+    """The same budget as tests/test_page_weight.py, on the real pages, whose text is what makes them heavy."""
+    content_load(settings.CONTENT_DIR)
+    css = Path(finders.find("css/site.css")).read_bytes()
+    procedures = list(Procedure.objects.published())
+    assert procedures
+    for procedure in procedures:
+        response = client.get(procedure.get_absolute_url())
+        assert response.status_code == 200
+        total = len(gzip.compress(response.content, 6)) + len(gzip.compress(css, 6))
+        assert total < BUDGET_BYTES, f"{procedure.slug}: {total} bytes compressed, budget {BUDGET_BYTES}"
