@@ -150,7 +150,7 @@ def main(argv=None):
                 get(layout.front_url + path)
             needs_app = ["/clinics/?q=90210", "/api/clinics/?q=55435"]
             layout.stop_gunicorn()
-            time.sleep(1.2)  # past the front's one-second freshness: only stale copies are left
+            time.sleep(2.1)  # past the front's freshness (1 s, counted in whole seconds): only stale copies are left
             app_stopped = answers_during(layout, OUTAGE_SECONDS, published + needs_app)
             stub = http.server.ThreadingHTTPServer(("127.0.0.1", layout.app_port), OutageApp)
             threading.Thread(target=stub.serve_forever, daemon=True).start()

@@ -1,5 +1,6 @@
 """The staff admin: pages with their sections (live Markdown preview), clinics and site details, all with
-history. Saving refuses Markdown that would make a page inaccessible and warns when it is hard to read."""
+history. Saving refuses Markdown that would make a page inaccessible and warns when it is hard to read, and
+refuses a save from a form opened before someone else's save, losing neither (concurrency.py)."""
 
 import datetime
 
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_forms import ProcedureForm, SectionForm, SiteDetailsForm
+from .concurrency import NothingLostAdminMixin
 from .history import page_timeline, version_restore
 from .models import Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails
 from .readability import TARGET_GRADE, hardest_sentences, reading_grade
@@ -57,7 +59,8 @@ class ReviewDueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(SimpleHistoryAdmin):
+class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
+    conflict_noun = "this page"
     form = ProcedureForm
     inlines = [SectionInline]
     list_display = ["title", "status", "reviewed_by", "last_reviewed", "review_due", "updated_at"]
@@ -156,7 +159,8 @@ class OpeningHoursInline(admin.TabularInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(SimpleHistoryAdmin):
+class ClinicAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
+    conflict_noun = "this clinic"
     inlines = [OpeningHoursInline]
     list_display = ["name", "city", "state", "phone", "is_listed", "accepting_new_patients", "telemedicine"]
     list_filter = ["is_listed", "state", "telemedicine", "accepting_new_patients", "procedures"]
@@ -177,7 +181,8 @@ class ClinicAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SiteDetails)
-class SiteDetailsAdmin(SimpleHistoryAdmin):
+class SiteDetailsAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
+    conflict_noun = "the site details"
     form = SiteDetailsForm
     list_display = ["name", "phone", "opening_hours", "updated_at"]
 

@@ -34,7 +34,7 @@ FRAGMENT_SECONDS = 24 * 60 * 60
 PAGE_SECONDS = 60 * 60
 OPENING_STATUS_MINUTES = 5
 # Browsers keep a page a minute (then revalidate with the ETag, cheaply). Shared caches in front (nginx,
-# a CDN) keep it a second, so a save is live everywhere within about a second, and may answer with their
+# a CDN) keep it a second (nginx: 1 to 2 s), so a save is live everywhere within 2 s, and may answer with their
 # last copy for a day while the app cannot (deploy/nginx.conf).
 BROWSER_MAX_AGE = 60
 FRONT_MAX_AGE = 1

@@ -78,10 +78,12 @@ def prefer_reachable(candidates):
     if nearest is None:
         nearest = []
         for origin in candidates:
-            scored = _nearest(origin, radius=REACH_MILES, procedure_id=None, queryset=None, limit=1)
-            nearest.append(scored[0][0] if scored else None)
+            found = clinics_nearest(origin, limit=1)
+            nearest.append(found[0].distance_miles if found else None)
         cache.set(key, nearest, 60 * 60)
-    reachable = [origin for origin, miles in zip(candidates, nearest, strict=True) if miles is not None]
+    reachable = [
+        origin for origin, miles in zip(candidates, nearest, strict=True) if miles is not None and miles <= REACH_MILES
+    ]
     if len(reachable) == 1:
         return reachable[0]
     order = sorted(range(len(candidates)), key=lambda i: (nearest[i] is None, nearest[i] or 0, candidates[i].label))

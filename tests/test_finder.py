@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from procedures.finder import clinic_search, clinics_near, clinics_nearest
 from procedures.geo import PlaceNotFound, distance_miles, origin_for_query
@@ -90,14 +92,26 @@ def test_nearest_anyway_when_nothing_is_in_range(loaded):
 @pytest.mark.parametrize(
     ("query", "expected_label"),
     [
-        ("55435", "55435 (Minneapolis, MN)"),
-        ("55435-1234", "55435 (Minneapolis, MN)"),
-        ("\uff15\uff15\uff14\uff13\uff15", "55435 (Minneapolis, MN)"),  # full-width digits
-        ("  55435 ", "55435 (Minneapolis, MN)"),
+        # A ZIP code is labelled with its own town: 55435's mail may say Minneapolis, but it is Edina.
+        ("55435", "55435 (Edina, MN)"),
+        ("55435-1234", "55435 (Edina, MN)"),
+        ("\uff15\uff15\uff14\uff13\uff15", "55435 (Edina, MN)"),  # full-width digits
+        ("  55435 ", "55435 (Edina, MN)"),
+        ("55401", "55401 (Minneapolis, MN)"),
+        # Towns as people type them: with or without a comma, state as code or name, any case.
         ("Edina, MN", "Edina, MN"),
         ("edina,mn", "Edina, MN"),
-        ("St. Paul, MN", "St. Paul, MN"),
+        ("Edina MN", "Edina, MN"),
+        ("minneapolis mn", "Minneapolis, MN"),
+        ("Saint Paul, Minnesota", "Saint Paul, MN"),
+        ("St. Paul, MN", "Saint Paul, MN"),
+        ("st paul mn", "Saint Paul, MN"),
         ("Saint Paul, MN", "Saint Paul, MN"),
+        ("Ft Myers", "Fort Myers, FL"),
+        ("Fort Myers, Florida", "Fort Myers, FL"),
+        ("Mt Vernon, WA", "Mount Vernon, WA"),
+        ("Kansas City Kansas", "Kansas City, KS"),
+        ("New York", "New York, NY"),
         ("Eden Prairie", "Eden Prairie, MN"),
     ],
 )
@@ -118,9 +132,8 @@ def test_town_centre_is_near_its_zip_codes():
         ("5543", "A ZIP code has 5 digits; you entered 4"),
         ("554350", "A ZIP code has 5 digits; you entered 6"),
         ("00000", "We could not find the ZIP code 00000"),
-        ("Atlantis, MN", "We could not find a town called Atlantis in MN"),
-        ("Springfield", "more than one state"),
-        ("Duluth", "Add the state, for example"),
+        ("Atlantis, MN", "We could not find a town called Atlantis in Minnesota"),
+        ("Springfield", "There is a Springfield in 25 states. Which one do you mean?"),
         ("x" * 10_000, "too long"),
         ("'; DROP TABLE procedures_clinic; --", "did not recognise"),
         ("<script>alert(1)</script>", "did not recognise"),
@@ -129,3 +142,55 @@ def test_town_centre_is_near_its_zip_codes():
 def test_bad_queries_get_a_specific_message(query, message):
     with pytest.raises(PlaceNotFound, match=message):
         origin_for_query(query)
+
+
+def test_a_town_in_several_states_offers_each_as_a_choice():
+    with pytest.raises(PlaceNotFound) as refused:
+        origin_for_query("Duluth")
+    assert refused.value.code == "ambiguous"
+    assert [origin.label for origin in refused.value.choices] == ["Duluth, GA", "Duluth, KS", "Duluth, MN"]
+
+
+def test_an_ambiguous_town_prefers_the_state_with_clinics_within_reach(loaded):
+    from procedures.finder import prefer_reachable
+
+    # Minneapolis is in Kansas, Minnesota and North Carolina; the clinics are in Minnesota.
+    assert origin_for_query("Minneapolis", prefer=prefer_reachable).label == "Minneapolis, MN"
+
+
+def test_without_clinics_within_reach_the_choices_come_nearest_clinic_first(loaded):
+    from procedures.finder import prefer_reachable
+
+    with pytest.raises(PlaceNotFound) as refused:
+        origin_for_query("Portland", prefer=prefer_reachable)
+    labels = [origin.label for origin in refused.value.choices]
+    assert len(labels) > 5
+    # No Portland is within 100 miles of a test clinic; Portland, Oregon is nearest one (Seattle).
+    assert labels[0] == "Portland, OR"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("Minneapolsi", "Minneapolis, MN"), ("Edinna, MN", "Edina, MN"), ("Bloomingtn, MN", "Bloomington, MN")],
+)
+def test_a_spelling_slip_gets_did_you_mean(typed, meant):
+    with pytest.raises(PlaceNotFound) as refused:
+        origin_for_query(typed)
+    assert refused.value.code == "did_you_mean"
+    assert meant in [origin.label for origin in refused.value.choices]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120))
+def test_any_text_is_a_place_or_a_patient_message(text):
+    refused = None
+    try:
+        origin = origin_for_query(text)
+    except PlaceNotFound as error:
+        refused = error
+    if refused is None:
+        assert -90 <= origin.latitude <= 90
+        assert origin.query
+    else:
+        assert str(refused)
+        assert all(choice.query for choice in refused.choices)

@@ -8,8 +8,9 @@ from bs4 import BeautifulSoup
 from django.utils import timezone
 
 from procedures.finder import DEFAULT_LIMIT
-from procedures.geo import origin_for_query
+from procedures.geo import origin_for_query, zip_centre
 from procedures.models import Clinic
+from procedures.opening_hours import opening_status
 from tests.test_finder import independent_miles
 
 pytestmark = pytest.mark.django_db
@@ -56,12 +57,15 @@ def test_results_for_a_real_zip_code(client, loaded):
         if independent_miles(origin.latitude, origin.longitude, clinic.latitude, clinic.longitude) <= 25
     ]
     assert len(in_range) >= 2
-    summary = f"{len(in_range)} clinics offering SI joint injection within 25 miles of 55435 (Minneapolis, MN)"
+    summary = f"{len(in_range)} clinics offering SI joint injection within 25 miles of 55435 (Edina, MN)"
     edina = Clinic.objects.get(slug="edina")
     open_today = EDINA_WEEK[timezone.now().astimezone(zoneinfo.ZoneInfo(edina.timezone)).weekday()]
     soup = finder(client, "q=55435&radius=25&procedure=si-joint-injection")
     heading = soup.select_one("#results-heading")
-    assert heading["role"] == "status", "the number of results is announced to screen readers"
+    region = soup.select_one("#results")
+    assert region.name == "section", "the form lands on #results: the answer is in view"
+    assert region["tabindex"] == "-1", "and takes focus, so screen readers read it"
+    assert not heading.has_attr("role"), "no role=status on a heading (invalid HTML)"
     assert summary in " ".join(heading.get_text().split())
     # One summary sentence is both the heading and the start of the page title.
     assert soup.title.get_text().startswith(f"{summary}: find")
@@ -74,7 +78,9 @@ def test_results_for_a_real_zip_code(client, loaded):
     assert first.select_one("a[href^='tel:']")["href"] == edina.phone_url
     assert edina.address in first.get_text()
     facts = {dt.get_text(): dt.find_next_sibling("dd").get_text() for dt in first.select(".clinic-card__facts dt")}
-    assert facts["Open today"] == open_today
+    assert facts["Opening times"] == str(opening_status(edina))
+    assert facts["Opening times"].startswith(("Open now, closes", "Closed now, opens"))
+    assert open_today
     assert first.select_one("a[href^='https://www.google.com/maps/search/']")
     distances = [float(card.select_one(".clinic-card__distance strong").get_text().split()[0]) for card in cards]
     assert distances == sorted(distances)
@@ -90,9 +96,13 @@ def test_town_search(client, loaded):
 def test_no_clinic_in_range_shows_the_nearest_and_how_far(client, loaded):
     soup = finder(client, "q=99950&radius=10")
     text = " ".join(soup.select_one(".results").get_text().split())
-    assert "No clinics within 10 miles of 99950 (Ketchikan, AK)" in text
+    assert f"No clinics within 10 miles of 99950 ({zip_centre('99950').town}, AK)" in text
     assert "The nearest clinic is" in text
     assert "miles away" in text
+    # Seattle is beyond 100 miles: a bigger distance on the list cannot help, so "any distance" is offered.
+    link = soup.select_one(".results a[href*='radius=any']")
+    assert link.get_text() == "Search at any distance"
+    assert "Choose a bigger distance" not in text
     assert soup.select_one(".clinic-card__name a")["href"] == "/clinics/seattle/"
 
 
@@ -158,7 +168,12 @@ def test_unknown_parameters_are_ignored(client, loaded):
 
 def test_api_returns_the_documented_shape(client, loaded):
     data = api(client, "q=55435&radius=25&procedure=si-joint-fusion")
-    assert data["origin"] == {"query": "55435", "latitude": 44.8735, "longitude": -93.3346}
+    assert data["origin"] == {
+        "query": "55435",
+        "label": "55435 (Edina, MN)",
+        "latitude": 44.8735,
+        "longitude": -93.3346,
+    }
     assert data["radius_miles"] == 25
     first = data["results"][0]
     assert set(first) == {
@@ -170,9 +185,20 @@ def test_api_returns_the_documented_shape(client, loaded):
         "latitude",
         "longitude",
         "distance_miles",
-        "telemedicine",
+        "beyond_radius",
         "procedures",
+        "accepting_new_patients",
+        "telemedicine",
+        "access",
+        "time_zone",
+        "opening_hours",
+        "open_now",
+        "opening_status",
     }
+    assert first["beyond_radius"] is False
+    assert first["address"]["zip"] == "55435"
+    assert first["address"]["city"] == "Edina"
+    assert set(first["opening_hours"]) == {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
     assert first["slug"] == "edina"
     assert first["url"].endswith("/clinics/edina/")
     assert all("si-joint-fusion" in result["procedures"] for result in data["results"])
@@ -194,21 +220,37 @@ def test_api_accepts_zip_and_any_radius(client, loaded):
 
 
 @pytest.mark.parametrize(
-    ("query_string", "message"),
+    ("query_string", "field", "code"),
     [
-        ("", "Add ?q="),
-        ("q=", "Enter a ZIP code"),
-        ("q=00000", "We could not find the ZIP code 00000"),
-        ("zip=1234", "5 digits"),
-        ("q=55435&radius=far", "Choose a distance"),
-        ("q=%3Cscript%3E", "did not recognise"),
+        ("", "q", "required"),
+        ("q=", "q", "required"),
+        ("q=00000", "q", "not_found"),
+        ("zip=1234", "q", "zip_length"),
+        ("q=55435&radius=far", "radius", "invalid_choice"),
+        ("q=%3Cscript%3E", "q", "invalid"),
+        ("q=Duluth", "q", "ambiguous"),
     ],
 )
-def test_api_errors_are_json_400(client, loaded, query_string, message):
+def test_api_errors_are_json_400_naming_field_and_code(client, loaded, query_string, field, code):
     data = api(client, query_string, status=400)
-    assert set(data) == {"error"}
-    assert message in data["error"]
-    assert "<script>" not in html.unescape(data["error"])
+    assert set(data) == {"errors"}
+    error = data["errors"][0]
+    assert (error["field"], error["code"]) == (field, code)
+    assert "<script>" not in html.unescape(error["message"])
+    assert "from the list" not in error["message"], "written for a developer, not about the web form"
+
+
+def test_api_offers_the_nearest_clinics_beyond_the_radius_as_the_page_does(client, loaded):
+    data = api(client, "q=10001&radius=25")
+    assert data["results"], "the page shows the nearest clinics; so does the API"
+    assert all(result["beyond_radius"] for result in data["results"])
+    assert data["summary"].startswith("No clinics within 25 miles of 10001")
+
+
+def test_an_ambiguous_api_query_lists_the_choices(client, loaded):
+    error = api(client, "q=Portland", status=400)["errors"][0]
+    assert error["code"] == "ambiguous"
+    assert error["choices"][0] == "Portland, OR", "nearest clinic first"
 
 
 def test_clinic_page(client, loaded):
@@ -247,8 +289,8 @@ def test_unknown_or_unlisted_clinic_is_404(client, loaded):
 def test_procedure_page_and_home_page_offer_the_finder(client, loaded):
     soup = BeautifulSoup(client.get("/procedures/si-joint-fusion/").content, "html.parser")
     form = soup.select_one("#finder-heading").find_parent("section").form
-    assert form["action"] == "/clinics/"
+    assert form["action"] == "/clinics/#results"
     assert form["method"] == "get"
     assert form.select_one("select[name=procedure] option[selected]")["value"] == "si-joint-fusion"
     home = BeautifulSoup(client.get("/").content, "html.parser")
-    assert home.select_one("form[action='/clinics/'] input[name=q]")
+    assert home.select_one("form[action='/clinics/#results'] input[name=q]")

@@ -103,7 +103,7 @@ def test_api_is_rate_limited_per_client(client, loaded, settings):
     assert statuses[:5] == [200] * 5
     assert statuses[5:] == [429, 429]
     limited = client.get("/api/clinics/?q=55435", REMOTE_ADDR="203.0.113.7")
-    assert limited.json()["error"].startswith("Too many requests")
+    assert limited.json()["errors"][0]["code"] == "rate_limited"
     assert limited["Retry-After"] == "60"
     assert client.get("/api/clinics/?q=55435", REMOTE_ADDR="198.51.100.9").status_code == 200, "others are unaffected"
 

@@ -89,16 +89,7 @@ def scroll_overflow(page):
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-# Site bug, found with tests/content: in the finder results the clinic cards are grid items with the default
-# min-width (their min-content), so one long word in a clinic's name ("Testfield Clinic – Bloomington") widens
-# every card and the page scrolls sideways (11 px) at 390 px with 200% text. The real content is 4 px short of
-# the same failure ("Minneapolis"). The clinic page has `.clinic__grid > * { min-width: 0; }`; the finder's
-# `.clinic-list` needs the same (and long words allowed to wrap). Not strict, because the overflow depends on
-# the fonts installed; once the CSS is fixed this shows as XPASS: remove the mark then.
-REFLOW_BUG = pytest.mark.xfail(strict=False, reason="clinic cards overflow at 390 px with 200% text (site CSS)")
-
-
-@pytest.mark.parametrize("name", ["home", "fusion", pytest.param("finder-results", marks=REFLOW_BUG), "clinic"])
+@pytest.mark.parametrize("name", ["home", "fusion", "finder-results", "clinic"])
 def test_reflows_without_horizontal_scrolling_at_320px_and_at_200_percent_text(site, page_at, name):
     narrow = page_at(320, 640)
     narrow.goto(site + PAGES[name])
