@@ -12,11 +12,18 @@ from django.urls import path
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_forms import ProcedureForm, SectionForm, SiteDetailsForm
+from .admin_forms import (
+    ClinicForm,
+    OpeningHoursForm,
+    ProcedureForm,
+    SectionForm,
+    SectionInlineFormSet,
+    SiteDetailsForm,
+)
 from .concurrency import NothingLostAdminMixin
 from .history import page_timeline, version_restore
 from .models import Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails
-from .readability import TARGET_GRADE, hardest_sentences, reading_grade
+from .readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences_too_hard
 
 REVIEW_SOON_DAYS = 30
 
@@ -28,6 +35,7 @@ admin.site.index_title = "Pages, clinics and site details"
 class SectionInline(admin.StackedInline):
     model = Section
     form = SectionForm
+    formset = SectionInlineFormSet
     extra = 0
     fields = ["kind", "body", "reading_level"]
     readonly_fields = ["reading_level"]
@@ -95,6 +103,14 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
                     f"\u201c{section.heading}\u201d reads at grade {grade}; aim for {TARGET_GRADE:g} or lower. "
                     f"Hardest to read: {hardest or 'long sentences and long words throughout'}.",
                 )
+            else:
+                # The average is fine, but one very hard sentence still loses readers.
+                for g, sentence in sentences_too_hard(section.body):
+                    messages.warning(
+                        request,
+                        f"\u201c{section.heading}\u201d has a sentence at grade {g}: \u201c{sentence}\u201d. "
+                        f"Try splitting it into shorter sentences with everyday words.",
+                    )
         if not form.instance.is_published:
             messages.info(
                 request,
@@ -154,12 +170,14 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
 
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
+    form = OpeningHoursForm
     extra = 0
     fields = ["weekday", "opens", "closes"]
 
 
 @admin.register(Clinic)
 class ClinicAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
+    form = ClinicForm
     conflict_noun = "this clinic"
     inlines = [OpeningHoursInline]
     list_display = ["name", "city", "state", "phone", "is_listed", "accepting_new_patients", "telemedicine"]
@@ -167,7 +185,7 @@ class ClinicAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
     search_fields = ["name", "city", "zip_code"]
     filter_horizontal = ["procedures"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "is_listed", "procedures"]}),
+        (None, {"fields": ["name", "slug", "is_listed", "procedures", "run_by", "partner_name"]}),
         ("Address", {"fields": ["address", "city", "state", "zip_code", "latitude", "longitude", "timezone"]}),
         ("Contact", {"fields": ["phone", "email"]}),
         (

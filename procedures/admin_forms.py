@@ -1,14 +1,51 @@
-"""The admin's forms: what staff may save. Their rules come from validation.py, shared with the loader."""
+"""The admin's forms: what staff may save. Their rules come from the content field maps and validation.py,
+shared with the loader, so whatever the admin accepts exports to files that load back to the same records."""
+
+from collections import Counter
 
 from django import forms
+from django.core.validators import MaxLengthValidator
+from django.forms.models import BaseInlineFormSet
 from markdownx.widgets import AdminMarkdownxWidget
 
+from . import validation
+from .content.fields import CLINIC, PROCEDURE, SITE, Text
 from .markdown import markdown_problems
-from .models import Procedure, Section, SiteDetails
+from .models import Clinic, OpeningHours, Procedure, Section, SiteDetails
+from .sections import SECTION_HEADING
+from .validation import Invalid
 
 
 def accessibility_errors(text):
     return [f"Line {line}: {message}" if line else message for line, message in markdown_problems(text)]
+
+
+class SharedRulesMixin:
+    """Applies the loader's rule for each text field (record_type's field map) in clean()."""
+
+    record_type = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rules = {
+            item.attr: item.rule
+            for item in self.record_type.fields
+            if isinstance(item, Text) and item.attr in self.fields
+        }
+        for name in self.rules:
+            # The length limit applies to the normalised text (runs of spaces collapsed), as in the loader.
+            field = self.fields[name]
+            field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, rule in self.rules.items():
+            if cleaned.get(name) is not None and name not in self.errors:
+                try:
+                    cleaned[name] = rule(cleaned[name])
+                except Invalid as invalid:
+                    self.add_error(name, invalid.messages())
+        return cleaned
 
 
 class SectionForm(forms.ModelForm):
@@ -18,14 +55,62 @@ class SectionForm(forms.ModelForm):
         widgets = {"body": AdminMarkdownxWidget}
 
     def clean_body(self):
-        body = self.cleaned_data["body"]
-        errors = accessibility_errors(body)
-        if errors:
-            raise forms.ValidationError(errors)
-        return body
+        try:
+            return validation.markdown_text(self.cleaned_data["body"])
+        except Invalid as invalid:
+            raise forms.ValidationError(invalid.messages()) from None
 
 
-class ProcedureForm(forms.ModelForm):
+class SectionInlineFormSet(BaseInlineFormSet):
+    """A page's sections: each kind once; a published page keeps its required sections; kinds may be swapped."""
+
+    def clean(self):
+        # Before Django's own unique check, whose message ("duplicate data for kind") names no section.
+        kept = [
+            form
+            for form in self.forms
+            if form not in self.deleted_forms and form.cleaned_data and form.cleaned_data.get("kind")
+        ]
+        counts = Counter(form.cleaned_data["kind"] for form in kept)
+        twice = [SECTION_HEADING.get(kind, kind) for kind, count in counts.items() if count > 1]
+        if twice:
+            names = ", ".join(f"\u201c{name}\u201d" for name in twice)
+            raise forms.ValidationError(f"Each section may appear once; {names} appears more than once.")
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        missing = validation.missing_sections(self.instance.status, set(counts))
+        if missing:
+            names = " and ".join(f"\u201c{name}\u201d" for name in missing)
+            raise forms.ValidationError(
+                f"A published page must have the {names} section(s). Add them back, or make the page a draft."
+            )
+
+    def save_existing_objects(self, commit=True):
+        """Delete first, then park the kinds of sections whose kind changes, so that no save collides with
+        another section's old kind on the one-section-of-each-kind constraint (swapping two kinds works)."""
+        self.changed_objects, self.deleted_objects, saved = [], [], []
+        forms_ = [form for form in self.initial_forms if form.instance.pk is not None]
+        for form in forms_:
+            if form in self.deleted_forms:
+                self.deleted_objects.append(form.instance)
+                self.delete_existing(form.instance, commit=commit)
+        changed = [form for form in forms_ if form not in self.deleted_forms and form.has_changed()]
+        if commit:
+            for form in changed:
+                if "kind" in form.changed_data:
+                    # Not a kind anyone can choose; the section's save below gives it its new kind.
+                    Section.objects.filter(pk=form.instance.pk).update(kind=f"moving-{form.instance.pk}")
+        for form in changed:
+            self.changed_objects.append((form.instance, form.changed_data))
+            saved.append(self.save_existing(form, form.instance, commit=commit))
+            if not commit:
+                self.saved_forms.append(form)
+        return saved
+
+
+class ProcedureForm(SharedRulesMixin, forms.ModelForm):
+    record_type = PROCEDURE
     also_called = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -56,17 +141,24 @@ class ProcedureForm(forms.ModelForm):
             self.initial["also_called"] = "\n".join(self.instance.also_called or [])
 
     def clean_also_called(self):
-        return [" ".join(line.split()) for line in self.cleaned_data["also_called"].splitlines() if line.strip()]
+        text = self.cleaned_data["also_called"]
+        try:
+            validation.no_control_characters(text)
+            return [validation.line_text(line) for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+        except Invalid as invalid:
+            raise forms.ValidationError(invalid.messages()) from None
 
     def clean(self):
         cleaned = super().clean()
-        last, due = cleaned.get("last_reviewed"), cleaned.get("next_review_due")
-        if last and due and due <= last:
-            self.add_error("next_review_due", "The next review must be after the last review.")
+        problem = validation.review_dates_problem(cleaned.get("last_reviewed"), cleaned.get("next_review_due"))
+        if problem:
+            self.add_error("next_review_due", problem)
         return cleaned
 
 
-class SiteDetailsForm(forms.ModelForm):
+class SiteDetailsForm(SharedRulesMixin, forms.ModelForm):
+    record_type = SITE
+
     class Meta:
         model = SiteDetails
         fields = [
@@ -82,10 +174,59 @@ class SiteDetailsForm(forms.ModelForm):
         ]
         widgets = dict.fromkeys(("disclaimer", "urgent_care", "languages"), AdminMarkdownxWidget)
 
+
+class ClinicForm(SharedRulesMixin, forms.ModelForm):
+    record_type = CLINIC
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "name",
+            "slug",
+            "is_listed",
+            "procedures",
+            "address",
+            "city",
+            "state",
+            "zip_code",
+            "latitude",
+            "longitude",
+            "timezone",
+            "phone",
+            "email",
+            "telemedicine",
+            "step_free_access",
+            "access_notes",
+            "accepting_new_patients",
+            "run_by",
+            "partner_name",
+        ]
+
     def clean(self):
         cleaned = super().clean()
-        for name in ("disclaimer", "urgent_care", "languages"):
-            errors = accessibility_errors(cleaned.get(name, ""))
-            if errors:
-                self.add_error(name, errors)
+        if "zip_code" not in self.errors and "state" not in self.errors and cleaned.get("zip_code"):
+            centre = validation.zip_code(cleaned["zip_code"])[1]
+            problem = validation.zip_state_problem(cleaned["zip_code"], centre, cleaned.get("state"))
+            if problem:
+                self.add_error("state", problem)
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if latitude is not None and longitude is not None:
+            try:
+                cleaned["latitude"], cleaned["longitude"] = validation.coordinates(latitude, longitude)
+            except Invalid:
+                self.add_error("latitude", "Latitude must be -90 to 90 and longitude -180 to 180.")
+        return cleaned
+
+
+class OpeningHoursForm(forms.ModelForm):
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("opens") and cleaned.get("closes"):
+            problem = validation.opening_period_problem(cleaned["opens"], cleaned["closes"])
+            if problem:
+                self.add_error("closes", problem)
         return cleaned

@@ -195,5 +195,15 @@ def _rendered_problems(html):
 
 
 def normalise_markdown(text):
-    """Browsers submit textareas with CRLF; files use LF. Store one form so edits compare equal."""
-    return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n")).strip()
+    """One stored form, so the admin, the files and the database compare equal.
+
+    Browsers submit textareas with CRLF; files use LF. Trailing spaces are dropped, except that two or
+    more spaces ending a line followed by text are Markdown's hard line break: kept, as exactly two.
+    """
+    lines = (text or "").replace("\r\n", "\n").split("\n")
+    kept = []
+    for number, line in enumerate(lines):
+        stripped = line.rstrip()
+        hard_break = line.endswith("  ") and stripped and number + 1 < len(lines) and lines[number + 1].strip()
+        kept.append(stripped + "  " if hard_break else stripped)
+    return "\n".join(kept).strip()

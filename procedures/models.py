@@ -251,6 +251,10 @@ class ClinicQuerySet(models.QuerySet):
 
 
 class Clinic(models.Model):
+    class RunBy(models.TextChoices):
+        OWN = "own", "One of our own clinics"
+        PARTNER = "partner", "A partner clinic, run by another organisation"
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     address = models.CharField("street address", max_length=200)
@@ -267,6 +271,10 @@ class Clinic(models.Model):
     access_notes = models.CharField(max_length=300, blank=True)
     accepting_new_patients = models.BooleanField(default=True)
     procedures = models.ManyToManyField(Procedure, related_name="clinics", blank=True)
+    run_by = models.CharField("who runs it", max_length=10, choices=RunBy.choices, default=RunBy.OWN)
+    partner_name = models.CharField(
+        "partner organisation", max_length=200, blank=True, help_text="For a partner clinic: who runs it."
+    )
     is_listed = models.BooleanField("listed in the finder", default=True)
     updated_at = models.DateTimeField(auto_now=True)
     loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -287,6 +295,10 @@ class Clinic(models.Model):
     @property
     def phone_url(self):
         return tel_url(self.phone)
+
+    @property
+    def is_partner(self):
+        return self.run_by == self.RunBy.PARTNER
 
     @property
     def full_address(self):

@@ -22,7 +22,8 @@ SECTION_KINDS = (
     SectionKind("questions", "Questions to ask", ("Questions to ask your care team",)),
 )
 
-REQUIRED_SECTION_KINDS = ("overview",)
+# A published page must have these; a draft may lack any of them while it is being written.
+REQUIRED_SECTION_KINDS = ("overview", "get_help")
 
 SECTION_CHOICES = [(kind.key, kind.heading) for kind in SECTION_KINDS]
 SECTION_POSITION = {kind.key: position for position, kind in enumerate(SECTION_KINDS)}

@@ -1,15 +1,192 @@
 """The rules a record must meet, shared by the admin forms and the content loader.
 
-Each rule is written once here; the admin turns a problem into a form error, the loader into an error
-naming the file and line.
+Each rule is written once here, as a function that takes a value and returns it normalised or raises
+Invalid. The admin turns Invalid into a form error, the loader into an error naming the file and line,
+so any value one side accepts the other accepts too, in the same normalised form.
 """
 
 import re
+import unicodedata
+import zoneinfo
 
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, validate_email
+
+from .geo import zip_centre
+from .markdown import FENCE, markdown_problems, normalise_markdown
+from .sections import REQUIRED_SECTION_KINDS, SECTION_HEADING
 
 SLUG_REGEX = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_PATTERN = re.compile(SLUG_REGEX)
 SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens, e.g. si-joint-fusion."
 
 slug_validator = RegexValidator(SLUG_REGEX, SLUG_MESSAGE)
+
+# Python-Markdown takes time that grows faster than the text: a 2.2 MB section took 24 s to render.
+# 20,000 characters is several printed pages, far more than any section needs, and renders in milliseconds.
+MARKDOWN_MAX_LENGTH = 20_000
+
+
+class Invalid(ValueError):
+    """A value breaks a rule: one or more (line within the value or None, message) problems."""
+
+    def __init__(self, problems):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.problems = [(None, p) if isinstance(p, str) else p for p in self.problems]
+        super().__init__("; ".join(message for _line, message in self.problems))
+
+    def messages(self):
+        """The problems as the admin shows them: capitalised, with the line where there is one."""
+        messages = []
+        for line, message in self.problems:
+            if message[0].isupper():
+                messages.append(f"Line {line}: {message}" if line else message)
+            else:  # "contains ...", "is not ...": the line, or the field, is the subject
+                messages.append(f"Line {line} {message}" if line else f"This {message}")
+        return messages
+
+
+# Characters that are invisible or break lines in some programs but not others (YAML, browsers, Python):
+# C0/C1 control characters other than tab and newline, Unicode line/paragraph separators, non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def control_character_problem(text):
+    """(line, message) for the first control character in text, or None. CRLF counts as a newline."""
+    text = (text or "").replace("\r\n", "\n")
+    match = _CONTROL.search(text)
+    if not match:
+        return None
+    line = text.count("\n", 0, match.start()) + 1
+    name = unicodedata.name(match.group(), "control character")
+    return line, f"contains an invisible control character (U+{ord(match.group()):04X}, {name.lower()}); remove it."
+
+
+def no_control_characters(text):
+    problem = control_character_problem(text)
+    if problem:
+        raise Invalid([problem])
+    return text
+
+
+def line_text(value, *, max_length=None):
+    """One line of plain text: runs of spaces and line breaks become one space, ends are trimmed."""
+    no_control_characters(value)
+    value = " ".join(str(value).split())
+    if max_length and len(value) > max_length:
+        raise Invalid(f"is {len(value)} characters long; the limit is {max_length}.")
+    return value
+
+
+def markdown_text(value, *, max_length=MARKDOWN_MAX_LENGTH):
+    """A Markdown field (a section, the disclaimer...): normalised, size-limited and accessible."""
+    value = normalise_markdown(value)
+    no_control_characters(value)
+    if len(value) > max_length:
+        raise Invalid(f"The text is {len(value):,} characters long; the limit is {max_length:,}. Shorten or split it.")
+    problems = []
+    fences = [number for number, line in enumerate(value.split("\n"), start=1) if FENCE.match(line)]
+    if len(fences) % 2:
+        # An open fence would swallow the next section's heading in the file.
+        problems.append((fences[-1], "This code block (``` or ~~~) is never closed; close it with the same marker."))
+    problems += markdown_problems(value)
+    if problems:
+        raise Invalid(problems)
+    return value
+
+
+def slug(value):
+    value = line_text(value, max_length=100)
+    if not SLUG_PATTERN.match(value):
+        raise Invalid("must use lower-case letters, digits and single hyphens, e.g. si-joint-fusion.")
+    return value
+
+
+_EXTENSION = re.compile(r"\s*(?:,\s*)?(?:ext\.?|extension|x)\s*\d{1,6}\s*$", re.IGNORECASE)
+
+
+def phone(value):
+    """A US phone number as people write it, optionally with an extension: '(612) 555-0100 ext. 12'.
+
+    The tap-to-call link dials the number without the extension (models.tel_url)."""
+    value = line_text(value, max_length=40)
+    number = _EXTENSION.sub("", value)
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("1") and len(digits) == 11:
+        digits = digits[1:]
+    if len(digits) != 10 or re.search(r"[^\d\s()+.\-]", number):
+        raise Invalid(
+            "must be a 10-digit US number, like (612) 555-0123; an extension may follow, like (612) 555-0123 ext. 12."
+        )
+    return value
+
+
+def email(value):
+    value = line_text(value, max_length=254)
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise Invalid("is not an e-mail address.") from None
+    return value
+
+
+def time_zone(value):
+    value = line_text(value, max_length=64)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise Invalid("is not a time zone name like America/Chicago.") from None
+    return value
+
+
+def us_state(value):
+    value = line_text(value).upper()
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise Invalid("must be a two-letter state code, like MN.")
+    return value
+
+
+def zip_code(value):
+    """A 5-digit ZIP code we know; returns (zip, centre) where centre is geo.zip_centre's tuple."""
+    value = line_text(value)
+    centre = zip_centre(value) if re.fullmatch(r"\d{5}", value) else None
+    if centre is None:
+        raise Invalid("is not a US ZIP code we know.")
+    return value, centre
+
+
+def zip_state_problem(zip_value, centre, state):
+    if centre and state and centre[3] != state:
+        return f"ZIP code {zip_value} is in {centre[3]}, not {state}."
+    return None
+
+
+def coordinates(latitude, longitude):
+    ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude))
+    if not ok or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise Invalid("`latitude` and `longitude` must both be numbers, like 44.8735 and -93.3346.")
+    return round(float(latitude), 6), round(float(longitude), 6)
+
+
+def review_dates_problem(last_reviewed, next_review_due):
+    if last_reviewed and next_review_due and str(next_review_due) <= str(last_reviewed):
+        return "The next review must be after the last review."
+    return None
+
+
+def missing_sections(status, kinds):
+    """Headings of the sections a page of this status must have but lacks. Drafts may lack any."""
+    if status != "published":
+        return []
+    return [SECTION_HEADING[kind] for kind in REQUIRED_SECTION_KINDS if kind not in kinds]
+
+
+def opening_period_problem(opens, closes):
+    """opens/closes are datetime.time or 'HH:MM' strings."""
+    for value in (opens, closes):
+        if hasattr(value, "second") and (value.second or value.microsecond):
+            return "Opening times are to the minute: leave out the seconds."
+    if str(closes)[:5] <= str(opens)[:5]:
+        return "The closing time must be after the opening time."
+    return None

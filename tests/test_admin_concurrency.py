@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 OVERVIEW = "An injection of medicine into the joint at the base of your spine.\n\nIt can ease pain for months."
 DURING = "You lie on your front.\n\nThe doctor numbs your skin.\n\nThe injection takes about 10 minutes."
 RECOVERY = "Rest for the day.\n\nMost people are back at work the next day."
+GET_HELP = "Call 911 if your legs go weak.\n\nCall the clinic if the pain gets worse."
 
 
 def person(username, first, last):
@@ -57,7 +58,8 @@ def injection(db):
         last_reviewed=datetime.date(2026, 1, 10),
         next_review_due=datetime.date(2027, 1, 10),
     )
-    for kind, body in (("overview", OVERVIEW), ("during", DURING), ("recovery", RECOVERY)):
+    # A published page keeps its required sections (overview, when to get help).
+    for kind, body in (("overview", OVERVIEW), ("during", DURING), ("recovery", RECOVERY), ("get_help", GET_HELP)):
         Section.objects.create(procedure=procedure, kind=kind, body=body)
     return procedure
 

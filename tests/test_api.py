@@ -3,6 +3,8 @@
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -41,6 +43,13 @@ def test_every_operation_answers_within_its_description(case, loaded, settings_f
 @pytest.fixture
 def settings_for_api(settings):
     settings.API_RATE_LIMIT = "100000/m"  # generated requests must reach the search, not the limit
+    # As Django's test client does: a request must not close the test's database connection (and
+    # with it the test's transaction) when it finishes.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_the_description_is_served_and_names_the_version_and_cors(client, db):

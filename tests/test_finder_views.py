@@ -188,6 +188,8 @@ def test_api_returns_the_documented_shape(client, loaded):
         "beyond_radius",
         "procedures",
         "accepting_new_patients",
+        "run_by",
+        "partner_name",
         "telemedicine",
         "access",
         "time_zone",
@@ -294,3 +296,15 @@ def test_procedure_page_and_home_page_offer_the_finder(client, loaded):
     assert form.select_one("select[name=procedure] option[selected]")["value"] == "si-joint-fusion"
     home = BeautifulSoup(client.get("/").content, "html.parser")
     assert home.select_one("form[action='/clinics/#results'] input[name=q]")
+
+
+def test_each_clinic_says_who_runs_it_and_which_number_to_call(client, loaded):
+    soup = finder(client, "q=98104&radius=10")  # Seattle: a partner clinic in the test content
+    card = " ".join(soup.select_one(".clinic-card").get_text().split())
+    assert "Partner clinic, run by Sound Test Health, which works with us. To book, call the clinic." in card
+    site_phone = soup.select_one(".site-header a[href^='tel:']")["href"]
+    assert soup.select_one(".clinic-card .clinic-run-by a")["href"] == site_phone, "advice: the site's number"
+    edina = " ".join(BeautifulSoup(client.get("/clinics/edina/").content, "html.parser").get_text().split())
+    assert "One of our clinics, run by" in edina
+    data = api(client, "q=98104&radius=10")
+    assert (data["results"][0]["run_by"], data["results"][0]["partner_name"]) == ("partner", "Sound Test Health")

@@ -45,6 +45,7 @@ def injection(live_server, transactional_db):
     Section.objects.create(procedure=procedure, kind="overview", body="An injection into the joint.")
     Section.objects.create(procedure=procedure, kind="during", body=DURING)
     Section.objects.create(procedure=procedure, kind="recovery", body="Rest for the day.")
+    Section.objects.create(procedure=procedure, kind="get_help", body="Call 911 if your legs go weak.")
     return procedure
 
 
