@@ -2,6 +2,8 @@
 
 import multiprocessing
 import os
+import re
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -22,6 +24,18 @@ access_log_format = (
     '"bytes":"%(B)s","duration_ms":%(M)s,"referer":"%(f)s","user_agent":"%(a)s"}'
 )
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# gunicorn 25+ opens a control socket (for `gunicornc`) at one shared path by default ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl): a second gunicorn on the same machine replaces it, and whichever stops first
+# removes the other's. Ours lives in the app's own run folder (GUNICORN_RUN_DIR, default <repo>/run/),
+# named after the address it serves, so that two instances never share one; GUNICORN_CONTROL_SOCKET=0
+# turns it off.
+run_dir = Path(os.environ.get("GUNICORN_RUN_DIR") or Path(__file__).resolve().parent / "run").resolve()
+control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "1").strip().lower() in {"0", "false", "no", "off"}
+if not control_socket_disable:
+    run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+control_socket = str(run_dir / f"gunicorn-{re.sub(r'[^A-Za-z0-9.]+', '-', bind).strip('-')}.ctl")
+control_socket_mode = 0o600
 
 
 def post_worker_init(worker):

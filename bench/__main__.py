@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 # Add a benchmark here: the name of a module in this package that has a main().
-BENCHMARKS = ["finder", "page_weight", "load", "front", "soak"]
+BENCHMARKS = ["finder", "page_weight", "load", "front", "memory", "soak", "fault_drill"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,9 +5,11 @@ that is set), loads content/ into it, makes sure the collected static files exis
 `gunicorn -c gunicorn.conf.py sijoint_site.wsgi` from the repository root on a free port and waits for
 /healthz. Used as a context manager it always stops gunicorn again (SIGTERM, then SIGKILL to its process
 group). Settings are production ones (DEBUG off, a random secret key, the whole middleware stack) except:
-plain HTTP (no SSL redirect), no access log, WARNING-level logs, a rate limit no load test reaches, no
-REDIS_URL (each worker keeps its own local-memory cache, so nothing lands in a shared Redis) and the
-bench.settings overlay, whose URLconf (bench.urls) adds /bench/ceiling/.
+plain HTTP (no SSL redirect), no access log, WARNING-level logs, rate limits (API and finder searches) no
+load test reaches, no REDIS_URL unless the caller passes one (each worker keeps its own local-memory cache,
+so nothing lands in a shared Redis), gunicorn's control socket in the scratch folder, and the bench.settings
+overlay, whose URLconf (bench.urls) adds /bench/ceiling/. The fault drill passes its own database and Redis
+(`database_url=`, `redis_url=`).
 
 Also here: running wrk and reading its figures, and a plain urllib GET (no cookies, no proxy).
 """
@@ -67,9 +69,16 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def site_environment(database_url, port):
+NO_RATE_LIMIT = "1000000/m"
+
+
+def site_environment(database_url, port, run_dir=None, redis_url=None):
     """The environment for manage.py and gunicorn: production settings, with the benchmark's exceptions."""
     environment = {name: value for name, value in os.environ.items() if name != "REDIS_URL"}
+    if redis_url:
+        environment["REDIS_URL"] = redis_url
+    if run_dir:
+        environment["GUNICORN_RUN_DIR"] = str(run_dir)
     environment.update(
         {
             "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -81,7 +90,8 @@ def site_environment(database_url, port):
             "DJANGO_LOG_LEVEL": "WARNING",
             "DJANGO_LOG_FORMAT": "plain",
             "SITE_URL": f"http://{HOST}:{port}",
-            "API_RATE_LIMIT": "1000000/m",
+            "API_RATE_LIMIT": NO_RATE_LIMIT,
+            "SEARCH_RATE_LIMIT": NO_RATE_LIMIT,
             "GUNICORN_BIND": f"{HOST}:{port}",
             "GUNICORN_WORKERS": str(WORKERS),
             "GUNICORN_THREADS": str(THREADS),
@@ -141,11 +151,13 @@ class ServerError(Exception):
 class Server:
     """gunicorn serving the site on a free port of 127.0.0.1 against a freshly loaded scratch database."""
 
-    def __init__(self, scratch_dir, name="bench"):
+    def __init__(self, scratch_dir, name="bench", *, database_url=None, redis_url=None):
         self.scratch_dir = Path(scratch_dir)
         self.port = free_port()
-        self.database_url = scratch_database_url(scratch_dir, name)
-        self.environment = site_environment(self.database_url, self.port)
+        self.database_url = database_url or scratch_database_url(scratch_dir, name)
+        self.environment = site_environment(
+            self.database_url, self.port, run_dir=self.scratch_dir / "run", redis_url=redis_url
+        )
         self.log_path = self.scratch_dir / f"{name}-gunicorn.log"
         self.process = None
         self.gunicorn_settings = gunicorn_settings(self.environment)
@@ -214,6 +226,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 log(f"bench: gunicorn (pid {self.process.pid}) is still running after SIGKILL")
 
+    def worker_pids(self):
+        """The pids of gunicorn's workers (the master's children) right now."""
+        if self.process is None:
+            return []
+        return child_pids(self.process.pid)
+
     def log_tail(self, lines=40):
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -231,6 +249,15 @@ class Server:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+def child_pids(parent):
+    """The pids of a process's children, from /proc."""
+    children = []
+    for task in Path(f"/proc/{parent}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            children += [int(pid) for pid in task.read_text().split()]
+    return sorted(set(children))
 
 
 # --- Plain HTTP -----------------------------------------------------------------------------------------
