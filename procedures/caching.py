@@ -202,6 +202,9 @@ class PageCacheMiddleware:
             response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
             response["Cache-Control"] = CACHE_CONTROL
             cache.set(key, (response.status_code, list(response.items()), response.content), PAGE_SECONDS)
+            # Kept beside the pages it keys, so that even a Redis restarted empty learns it again and a
+            # worker started during a database outage can still find those pages.
+            cache.set(LAST_VERSION_KEY, content_version(), None)
         return response
 
     def _cacheable_request(self, request):

@@ -197,3 +197,17 @@ def test_the_zip_tables_are_not_in_the_process_heap(db):
     origin_for_query("55435")
     origin_for_query("Edina, MN")
     assert "zipcodes" not in sys.modules
+
+
+def test_after_the_cache_restarts_empty_a_new_worker_still_finds_cached_pages_during_a_database_outage(
+    client, records, database_down, monkeypatch
+):
+    from django.core.cache import cache
+
+    assert client.get("/procedures/test-joint-injection/").status_code == 200
+    cache.clear()  # Redis restarted with nothing in it
+    assert client.get("/procedures/test-joint-injection/").status_code == 200  # cached again
+    monkeypatch.setattr(caching, "_last_seen", {"version": None, "site": None, "menu": None})  # a new worker
+    database_down()
+    response = client.get("/procedures/test-joint-injection/")
+    assert response.status_code == 200, "the cached page, found through the version kept beside it"
