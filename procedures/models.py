@@ -141,6 +141,28 @@ class Procedure(models.Model):
         ]
 
 
+class ReviewReminder(models.Model):
+    """A review reminder already sent, so that a daily cron job never sends the same one twice."""
+
+    class Kind(models.TextChoices):
+        SOON = "soon", "30 days before"
+        DUE = "due", "On the day"
+
+    procedure = models.ForeignKey(Procedure, related_name="review_reminders", on_delete=models.CASCADE)
+    due_date = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "due_date", "kind"], name="one_reminder_per_review_and_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.procedure}: {self.get_kind_display()} {self.due_date}"
+
+
 class ProcedureRedirect(models.Model):
     """An address a published procedure page used to have; it answers with a permanent redirect."""
 
