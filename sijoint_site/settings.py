@@ -285,3 +285,17 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if B
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "60/m")
 # The HTML finder's searches, counted the same way (the empty form is not a search and is not counted).
 SEARCH_RATE_LIMIT = env_str("SEARCH_RATE_LIMIT", "30/m")
+
+# --- E-mail (review reminders) ---------------------------------------------------------------------------
+# Printed to the console unless EMAIL_HOST is set; then sent by SMTP with the EMAIL_* settings below.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "patient-information@localhost")
+# Who gets review reminders when no user is in the "Clinical reviewer" group (comma-separated).
+REVIEW_REMINDER_EMAILS = env_list("REVIEW_REMINDER_EMAILS", [])
