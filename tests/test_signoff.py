@@ -217,3 +217,31 @@ def test_the_reviewer_group_can_approve_and_edit():
     editor = set(Group.objects.get(name="Clinic editor").permissions.values_list("codename", flat=True))
     assert editor <= codenames
     assert "approve_pendingversion" in codenames
+
+
+def test_a_stale_save_is_still_refused_when_the_change_would_wait(erin, rosa, injection):
+    """The "no edit lost" check runs before sign-off: a form opened before a reviewer's save is refused."""
+    url = change_url(injection)
+    stale = form_data(erin[1], url)
+    save_change(rosa[1], injection)  # Rosa's urgent fix goes live
+    stale["summary"] = "An injection that can ease pain in the lower back."
+    response = erin[1].post(url, stale, follow=True)
+    assert "Not saved yet." in response.content.decode()
+    assert not PendingVersion.objects.exists()
+    assert "It can ease pain for a year." in public_page()
+
+
+def test_every_sign_off_step_is_in_the_page_history(erin, rosa, injection):
+    propose(erin, rosa, injection)
+    pending = PendingVersion.objects.get()
+    rosa[1].post(f"/admin/procedures/procedure/signoff/{pending.pk}/send-back/", {"comment": "Check the dose."})
+    save_change(erin[1], injection, overview=NEW_OVERVIEW + "\n\nThe dose is small.")
+    second = PendingVersion.objects.get(status="pending")
+    rosa[1].post(f"/admin/procedures/procedure/signoff/{second.pk}/approve/")
+    history = BeautifulSoup(
+        erin[1].get(f"/admin/procedures/procedure/{injection.pk}/page-history/").content, "html.parser"
+    ).get_text(" ", strip=True)
+    assert "Sent back" in history
+    assert "Check the dose." in history
+    assert "Approved" in history
+    assert "Approved by Rosa Diaz" in history
