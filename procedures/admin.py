@@ -29,6 +29,7 @@ from .models import Clinic, OpeningHours, PendingVersion, Procedure, ProcedureRe
 from .readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences_too_hard
 from .signoff import (
     APPROVE_PERMISSION,
+    live_state,
     pending_changes,
     pending_version_approve,
     pending_version_save,
@@ -123,16 +124,27 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
         if change and request.user.has_perm(APPROVE_PERMISSION) and obj.is_published:
             # An urgent fix: a clinical reviewer's own save goes live at once, and the history says so.
             obj._change_reason = f"Edited and approved by {reviewer_name(request.user)}"
+            if PendingVersion.objects.filter(procedure_id=obj.pk, status=PendingVersion.Status.PENDING).exists():
+                messages.warning(
+                    request,
+                    "A change by someone else is still waiting for sign-off on this page. It was made before "
+                    "your edit: check in the sign-off queue that approving it would not undo your fix.",
+                )
         super().save_model(request, obj, form, change)
 
     def construct_change_message(self, request, form, formsets, add=False):
+        # Nothing live was written (the formsets were not saved): the admin log says what happened instead.
+        if getattr(request, "signoff_unchanged", False):
+            return []
         if getattr(request, "signoff_pending", None):
-            # Nothing live was written (the formsets were not saved): the admin log says what happened instead.
             return "Proposed a change, waiting for clinical sign-off."
         return super().construct_change_message(request, form, formsets, add)
 
     def response_change(self, request, obj):
         pending = getattr(request, "signoff_pending", None)
+        if getattr(request, "signoff_unchanged", False):
+            messages.info(request, "You had not changed anything, so nothing was saved.")
+            return HttpResponseRedirect(reverse("admin:procedures_procedure_change", args=[obj.pk]))
         if pending is None:
             return super().response_change(request, obj)
         messages.success(
@@ -158,9 +170,11 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         if getattr(form, "signoff_pending", None):
             live = Procedure.objects.get(pk=form.instance.pk)
-            request.signoff_pending = pending_version_save(
-                procedure=live, state=state_from_forms(form, formsets), author=request.user
-            )
+            state = state_from_forms(form, formsets)
+            if state == live_state(live):
+                request.signoff_unchanged = True
+                return
+            request.signoff_pending = pending_version_save(procedure=live, state=state, author=request.user)
             return
         super().save_related(request, form, formsets, change)
         for section in form.instance.sections.all():

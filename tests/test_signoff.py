@@ -245,3 +245,15 @@ def test_every_sign_off_step_is_in_the_page_history(erin, rosa, injection):
     assert "Check the dose." in history
     assert "Approved" in history
     assert "Approved by Rosa Diaz" in history
+
+
+def test_saving_a_published_page_unchanged_stores_nothing_for_sign_off(erin, rosa, injection):
+    url = change_url(injection)
+    response = erin[1].post(url, form_data(erin[1], url), follow=True)
+    assert "You had not changed anything" in response.content.decode()
+    assert not PendingVersion.objects.exists()
+
+
+def test_reviewers_find_the_queue_from_the_page_list(erin, rosa):
+    assert "Sign-off queue" in rosa[1].get("/admin/procedures/procedure/").content.decode()
+    assert "Sign-off queue" not in erin[1].get("/admin/procedures/procedure/").content.decode()
