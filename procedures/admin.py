@@ -32,11 +32,13 @@ from .signoff import (
     live_state,
     pending_changes,
     pending_version_approve,
+    pending_version_open,
     pending_version_save,
     pending_version_send_back,
     reviewer_name,
     signoff_required,
     state_from_forms,
+    state_merge,
 )
 
 REVIEW_SOON_DAYS = 30
@@ -170,8 +172,9 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         if getattr(form, "signoff_pending", None):
             live = Procedure.objects.get(pk=form.instance.pk)
-            state = state_from_forms(form, formsets)
-            if state == live_state(live):
+            waiting = pending_version_open(live)
+            state = state_merge(waiting.state, form, formsets) if waiting else state_from_forms(form, formsets)
+            if state == (waiting.state if waiting else live_state(live)):
                 request.signoff_unchanged = True
                 return
             request.signoff_pending = pending_version_save(procedure=live, state=state, author=request.user)

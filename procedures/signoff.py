@@ -50,6 +50,28 @@ def state_from_forms(form, formsets):
     return {"fields": fields, "sections": sections}
 
 
+def state_merge(waiting, form, formsets):
+    """A second save while a change waits: the form shows the live page, so only what the editor changed in
+    this form is laid over the waiting change, and nothing of their first save is lost."""
+    merged = {"fields": dict(waiting["fields"]), "sections": dict(waiting["sections"])}
+    for name in form.changed_data:
+        if name in form._meta.fields:
+            merged["fields"][name] = _plain(form.cleaned_data.get(name))
+    for formset in formsets:
+        if formset.model is not Section:
+            continue
+        for section_form in formset.forms:
+            old_kind = section_form.initial.get("kind") if section_form.instance.pk else None
+            data = getattr(section_form, "cleaned_data", None) or {}
+            if section_form in formset.deleted_forms:
+                merged["sections"].pop(old_kind, None)
+            elif section_form.has_changed() and data.get("kind"):
+                if old_kind and old_kind != data["kind"]:
+                    merged["sections"].pop(old_kind, None)
+                merged["sections"][data["kind"]] = data.get("body", "")
+    return merged
+
+
 def live_state(procedure):
     from .admin_forms import ProcedureForm
 
@@ -58,11 +80,15 @@ def live_state(procedure):
     return {"fields": fields, "sections": sections}
 
 
+def pending_version_open(procedure):
+    return PendingVersion.objects.filter(procedure=procedure, status=PendingVersion.Status.PENDING).first()
+
+
 @transaction.atomic
 def pending_version_save(*, procedure, state, author):
-    """Store the proposed change; a page has one open pending version, which a later save replaces."""
+    """Store the proposed change; a page has one open pending version, which a later save updates."""
     Procedure.objects.select_for_update().filter(pk=procedure.pk).first()
-    pending = PendingVersion.objects.filter(procedure=procedure, status=PendingVersion.Status.PENDING).first()
+    pending = pending_version_open(procedure)
     if pending is None:
         return PendingVersion.objects.create(procedure=procedure, state=state, author=author)
     pending.state, pending.author = state, author

@@ -125,11 +125,14 @@ def test_an_editors_change_to_a_published_page_waits_and_the_live_page_is_unchan
     live = public_page()
     assert "ease pain for months" in live
     assert "for a year" not in live
-    # The page list shows that a change is waiting; a second save updates the same pending version.
+    # The page list shows that a change is waiting; a second save adds to the same pending version.
     assert "Change waiting for sign-off" in erin[1].get("/admin/procedures/procedure/").content.decode()
     save_change(erin[1], injection, overview=NEW_OVERVIEW + "\n\nAsk us anything.")
     assert PendingVersion.objects.filter(procedure=injection).count() == 1
-    assert PendingVersion.objects.get().state["sections"]["overview"].endswith("Ask us anything.")
+    second = PendingVersion.objects.get().state
+    assert second["sections"]["overview"].endswith("Ask us anything.")
+    # The form showed the live page again; what the first save changed is kept, not lost.
+    assert second["fields"]["summary"] == "An injection that can ease pain in the lower back."
 
 
 def test_the_preview_shows_the_change_to_staff_only(erin, rosa, injection):
