@@ -110,7 +110,7 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
         waiting = PendingVersion.objects.filter(procedure=OuterRef("pk"), status=PendingVersion.Status.PENDING)
         return super().get_queryset(request).annotate(change_waiting=Exists(waiting))
 
-    @admin.display(description="Sign-off", boolean=False)
+    @admin.display(description="Sign-off")
     def signoff(self, procedure):
         if getattr(procedure, "change_waiting", False):
             return format_html('<strong class="signoff-waiting">{}</strong>', "Change waiting for sign-off")
@@ -160,7 +160,12 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
         return HttpResponseRedirect(reverse("admin:procedures_procedure_change", args=[obj.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        latest = PendingVersion.objects.filter(procedure_id=object_id).select_related("reviewer").first()
+        # The admin answers an id that is not a number itself ("doesn't exist"); only look it up when it is one.
+        latest = (
+            PendingVersion.objects.filter(procedure_id=object_id).select_related("reviewer").first()
+            if str(object_id).isdigit()
+            else None
+        )
         extra_context = {
             **(extra_context or {}),
             "pending_version": latest if latest and latest.status == PendingVersion.Status.PENDING else None,
