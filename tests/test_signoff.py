@@ -260,3 +260,29 @@ def test_saving_a_published_page_unchanged_stores_nothing_for_sign_off(erin, ros
 def test_reviewers_find_the_queue_from_the_page_list(erin, rosa):
     assert "Sign-off queue" in rosa[1].get("/admin/procedures/procedure/").content.decode()
     assert "Sign-off queue" not in erin[1].get("/admin/procedures/procedure/").content.decode()
+
+
+def test_approving_a_change_whose_address_was_taken_since_is_refused_without_harm(erin, rosa, injection):
+    propose(erin, rosa, injection)
+    pending = PendingVersion.objects.get()
+    pending.state["fields"]["slug"] = "si-joint-fusion"
+    pending.save()
+    other = Procedure.objects.create(
+        title="SI joint fusion",
+        slug="si-joint-fusion",
+        summary="Surgery.",
+        duration="An hour",
+        anaesthetic="General",
+        going_home="Next day",
+        recovery_time="Weeks",
+        reviewed_by="Dr Lee",
+        last_reviewed=datetime.date(2026, 1, 10),
+        next_review_due=datetime.date(2027, 1, 10),
+    )
+    assert other.pk
+    response = rosa[1].post(f"/admin/procedures/procedure/signoff/{pending.pk}/approve/", follow=True)
+    assert response.status_code == 200
+    assert "another page already uses the web address" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+    assert "ease pain for months" in public_page()
