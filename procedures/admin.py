@@ -6,9 +6,12 @@ import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.db.models import Exists, OuterRef
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,8 +25,21 @@ from .admin_forms import (
 )
 from .concurrency import NothingLostAdminMixin
 from .history import page_timeline, version_restore
-from .models import Clinic, OpeningHours, Procedure, ProcedureRedirect, Section, SiteDetails
+from .models import Clinic, OpeningHours, PendingVersion, Procedure, ProcedureRedirect, Section, SiteDetails
 from .readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences_too_hard
+from .signoff import (
+    APPROVE_PERMISSION,
+    live_state,
+    pending_changes,
+    pending_version_approve,
+    pending_version_open,
+    pending_version_save,
+    pending_version_send_back,
+    reviewer_name,
+    signoff_required,
+    state_from_forms,
+    state_merge,
+)
 
 REVIEW_SOON_DAYS = 30
 
@@ -71,7 +87,7 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
     conflict_noun = "this page"
     form = ProcedureForm
     inlines = [SectionInline]
-    list_display = ["title", "status", "reviewed_by", "last_reviewed", "review_due", "updated_at"]
+    list_display = ["title", "status", "signoff", "reviewed_by", "last_reviewed", "review_due", "updated_at"]
     list_filter = ["status", ReviewDueFilter]
     search_fields = ["title", "summary", "sections__body"]
     fieldsets = [
@@ -90,7 +106,84 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
             return format_html('<strong class="review-soon">Due {}</strong>', procedure.next_review_due)
         return procedure.next_review_due
 
+    def get_queryset(self, request):
+        waiting = PendingVersion.objects.filter(procedure=OuterRef("pk"), status=PendingVersion.Status.PENDING)
+        return super().get_queryset(request).annotate(change_waiting=Exists(waiting))
+
+    @admin.display(description="Sign-off")
+    def signoff(self, procedure):
+        if getattr(procedure, "change_waiting", False):
+            return format_html('<strong class="signoff-waiting">{}</strong>', "Change waiting for sign-off")
+        return ""
+
+    # --- Clinical sign-off: a change to a published page waits; the live rows are not written ---------
+
+    def save_model(self, request, obj, form, change):
+        form.signoff_pending = None
+        if change and not getattr(form, "nothing_to_save", False) and signoff_required(obj.pk, request.user):
+            form.signoff_pending = True  # stored in save_related, once the sections' cleaned values are known
+            return
+        if change and request.user.has_perm(APPROVE_PERMISSION) and obj.is_published:
+            # An urgent fix: a clinical reviewer's own save goes live at once, and the history says so.
+            obj._change_reason = f"Edited and approved by {reviewer_name(request.user)}"
+            if PendingVersion.objects.filter(procedure_id=obj.pk, status=PendingVersion.Status.PENDING).exists():
+                messages.warning(
+                    request,
+                    "A change by someone else is still waiting for sign-off on this page. It was made before "
+                    "your edit: check in the sign-off queue that approving it would not undo your fix.",
+                )
+        super().save_model(request, obj, form, change)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # Nothing live was written (the formsets were not saved): the admin log says what happened instead.
+        if getattr(request, "signoff_unchanged", False):
+            return []
+        if getattr(request, "signoff_pending", None):
+            return "Proposed a change, waiting for clinical sign-off."
+        return super().construct_change_message(request, form, formsets, add)
+
+    def response_change(self, request, obj):
+        pending = getattr(request, "signoff_pending", None)
+        if getattr(request, "signoff_unchanged", False):
+            messages.info(request, "You had not changed anything, so nothing was saved.")
+            return HttpResponseRedirect(reverse("admin:procedures_procedure_change", args=[obj.pk]))
+        if pending is None:
+            return super().response_change(request, obj)
+        messages.success(
+            request,
+            format_html(
+                "Your change is waiting for clinical sign-off. Patients still see the page as it was. "
+                '<a href="{}">Preview your change</a>.',
+                pending.get_absolute_url(),
+            ),
+        )
+        return HttpResponseRedirect(reverse("admin:procedures_procedure_change", args=[obj.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The admin answers an id that is not a number itself ("doesn't exist"); only look it up when it is one.
+        latest = (
+            PendingVersion.objects.filter(procedure_id=object_id).select_related("reviewer").first()
+            if str(object_id).isdigit()
+            else None
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "pending_version": latest if latest and latest.status == PendingVersion.Status.PENDING else None,
+            "sent_back": latest if latest and latest.status == PendingVersion.Status.SENT_BACK else None,
+            "can_approve": request.user.has_perm(APPROVE_PERMISSION),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_related(self, request, form, formsets, change):
+        if getattr(form, "signoff_pending", None):
+            live = Procedure.objects.get(pk=form.instance.pk)
+            waiting = pending_version_open(live)
+            state = state_merge(waiting.state, form, formsets) if waiting else state_from_forms(form, formsets)
+            if state == (waiting.state if waiting else live_state(live)):
+                request.signoff_unchanged = True
+                return
+            request.signoff_pending = pending_version_save(procedure=live, state=state, author=request.user)
+            return
         super().save_related(request, form, formsets, change)
         for section in form.instance.sections.all():
             grade = reading_grade(section.body)
@@ -132,8 +225,59 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
                 self.admin_site.admin_view(self.page_restore_view),
                 name="procedures_procedure_page_restore",
             ),
+            path(
+                "signoff/",
+                self.admin_site.admin_view(self.signoff_queue_view),
+                name="procedures_procedure_signoff_queue",
+            ),
+            path(
+                "signoff/<int:pk>/<str:decision>/",
+                self.admin_site.admin_view(self.signoff_decide_view),
+                name="procedures_procedure_signoff_decide",
+            ),
             *super().get_urls(),
         ]
+
+    def signoff_queue_view(self, request):
+        if not request.user.has_perm(APPROVE_PERMISSION):
+            raise PermissionDenied
+        waiting = PendingVersion.objects.filter(status=PendingVersion.Status.PENDING).select_related(
+            "procedure", "author"
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Changes waiting for clinical sign-off",
+            "opts": self.model._meta,
+            "waiting": [(pending, pending_changes(pending)) for pending in waiting.order_by("created_at")],
+        }
+        return TemplateResponse(request, "admin/procedures/procedure/signoff_queue.html", context)
+
+    def signoff_decide_view(self, request, pk, decision):
+        if request.method != "POST" or not request.user.has_perm(APPROVE_PERMISSION):
+            raise PermissionDenied
+        pending = get_object_or_404(PendingVersion.objects.select_related("procedure"), pk=pk)
+        try:
+            if decision == "approve":
+                procedure = pending_version_approve(pending=pending, reviewer=request.user)
+                messages.success(request, f"Approved: “{procedure}” is live with the change.")
+            elif decision == "send-back":
+                comment = request.POST.get("comment", "").strip()
+                if not comment:
+                    messages.error(request, "Say what needs changing before sending the change back.")
+                    return redirect("admin:procedures_procedure_signoff_queue")
+                pending_version_send_back(pending=pending, reviewer=request.user, comment=comment)
+                messages.success(request, f"Sent back the change to “{pending.procedure}” with your comment.")
+            else:
+                raise PermissionDenied
+        except ValueError as error:
+            messages.error(request, str(error))
+        except IntegrityError:
+            messages.error(
+                request,
+                "Not approved: another page already uses the web address this change gives the page. "
+                "Send it back with a comment.",
+            )
+        return redirect("admin:procedures_procedure_signoff_queue")
 
     def page_history_view(self, request, pk):
         procedure = get_object_or_404(Procedure, pk=pk)
@@ -146,6 +290,7 @@ class ProcedureAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
             "original": procedure,
             "timeline": page_timeline(procedure),
             "can_restore": self.has_change_permission(request, procedure),
+            "signoff_steps": procedure.pending_versions.select_related("author", "reviewer"),
         }
         return TemplateResponse(request, "admin/procedures/procedure/page_history.html", context)
 

@@ -356,3 +356,42 @@ class OpeningHours(models.Model):
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class PendingVersion(models.Model):
+    """A change to a published page waiting for clinical sign-off; the live page stays as it was meanwhile.
+
+    `state` is the proposed page: {"fields": {form field: value}, "sections": {kind: Markdown}}.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for sign-off"
+        APPROVED = "approved", "Approved"
+        SENT_BACK = "sent_back", "Sent back"
+
+    procedure = models.ForeignKey(Procedure, related_name="pending_versions", on_delete=models.CASCADE)
+    state = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        permissions = [("approve_pendingversion", "Can approve or send back changes to published pages")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure"], condition=models.Q(status="pending"), name="one_open_pending_version_per_page"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.procedure}: {self.get_status_display()}"
+
+    def get_absolute_url(self):
+        return reverse("procedures:pending_preview", kwargs={"pk": self.pk})

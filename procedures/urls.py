@@ -7,6 +7,7 @@ app_name = "procedures"
 urlpatterns = [
     path("", views.home, name="home"),
     path("procedures/<slug:slug>/", views.procedure_detail, name="detail"),
+    path("preview/pending/<int:pk>/", views.pending_preview, name="pending_preview"),
     path("clinics/", views.clinic_finder, name="clinic_finder"),
     path("clinics/<slug:slug>/", views.clinic_detail, name="clinic_detail"),
     path("api/clinics/", api.clinics, name="clinic_api"),

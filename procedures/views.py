@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from sijoint_site.client import client_address
@@ -15,7 +16,8 @@ from .caching import site_details
 from .finder import clinic_search, clinics_attach_offered
 from .forms import ClinicSearchForm
 from .markdown import PLACEHOLDER_ALT, markdown_to_html
-from .models import Clinic, Procedure, ProcedureRedirect
+from .models import Clinic, PendingVersion, Procedure, ProcedureRedirect
+from .signoff import preview_objects
 from .uploads import ImageUploadForm
 
 
@@ -71,6 +73,27 @@ def procedure_detail(request, slug):
             "form": ClinicSearchForm.from_query({}, initial_procedure=procedure.slug),
             "structured_data": structured_data.json_ld(graph),
             **page_meta(request, f"{procedure.title}: what to expect", procedure.summary, og_type="article"),
+        },
+    )
+
+
+@never_cache
+@require_safe
+def pending_preview(request, pk):
+    """A change waiting for clinical sign-off, as the page would look: staff only, never cached."""
+    if not request.user.is_staff:
+        raise Http404("No page at this address.")
+    pending = get_object_or_404(PendingVersion.objects.select_related("procedure"), pk=pk)
+    procedure, sections = preview_objects(pending)
+    return render(
+        request,
+        "procedures/pending_preview.html",
+        {
+            "procedure": procedure,
+            "sections": sections,
+            "pending": pending,
+            "form": ClinicSearchForm.from_query({}, initial_procedure=pending.procedure.slug),
+            **page_meta(request, f"Preview: {procedure.title}", procedure.summary, canonical=False),
         },
     )
 

@@ -1,0 +1,191 @@
+"""Clinical sign-off: a change to a published page waits as a pending version until a clinical reviewer
+approves it (then it goes live) or sends it back with a comment. The live page never changes meanwhile."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from .history import text_diff_html
+from .markdown import markdown_to_html
+from .models import PendingVersion, Procedure, Section
+from .sections import SECTION_HEADING, SECTION_POSITION
+
+REVIEWER_GROUP = "Clinical reviewer"
+APPROVE_PERMISSION = "procedures.approve_pendingversion"
+
+
+def _plain(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def signoff_required(procedure_id, user):
+    """Does this user's save of this page wait for sign-off? Only changes to a page that is live now.
+
+    Sign-off starts once the organisation has a clinical reviewer: without one a change could never be
+    approved (superusers aside), and a site with no reviewer keeps publishing as before.
+    """
+    if user.has_perm(APPROVE_PERMISSION):
+        return False
+    if not Procedure.objects.filter(pk=procedure_id, status=Procedure.Status.PUBLISHED).exists():
+        return False
+    return get_user_model().objects.filter(is_active=True, groups__name=REVIEWER_GROUP).exists()
+
+
+def state_from_forms(form, formsets):
+    """The page as the editor submitted it: the form's cleaned values and every kept section's Markdown."""
+    fields = {name: _plain(value) for name, value in form.cleaned_data.items() if name in form._meta.fields}
+    sections = {}
+    for formset in formsets:
+        if formset.model is not Section:
+            continue
+        for section_form in formset.forms:
+            data = getattr(section_form, "cleaned_data", None) or {}
+            if section_form in formset.deleted_forms or not data.get("kind"):
+                continue
+            sections[data["kind"]] = data.get("body", "")
+    return {"fields": fields, "sections": sections}
+
+
+def state_merge(waiting, form, formsets):
+    """A second save while a change waits: the form shows the live page, so only what the editor changed in
+    this form is laid over the waiting change, and nothing of their first save is lost."""
+    merged = {"fields": dict(waiting["fields"]), "sections": dict(waiting["sections"])}
+    for name in form.changed_data:
+        if name in form._meta.fields:
+            merged["fields"][name] = _plain(form.cleaned_data.get(name))
+    for formset in formsets:
+        if formset.model is not Section:
+            continue
+        for section_form in formset.forms:
+            old_kind = section_form.initial.get("kind") if section_form.instance.pk else None
+            data = getattr(section_form, "cleaned_data", None) or {}
+            if section_form in formset.deleted_forms:
+                merged["sections"].pop(old_kind, None)
+            elif section_form.has_changed() and data.get("kind"):
+                if old_kind and old_kind != data["kind"]:
+                    merged["sections"].pop(old_kind, None)
+                merged["sections"][data["kind"]] = data.get("body", "")
+    return merged
+
+
+def live_state(procedure):
+    from .admin_forms import ProcedureForm
+
+    fields = {name: _plain(getattr(procedure, name)) for name in ProcedureForm._meta.fields}
+    sections = {section.kind: section.body for section in procedure.sections.all()}
+    return {"fields": fields, "sections": sections}
+
+
+def pending_version_open(procedure):
+    return PendingVersion.objects.filter(procedure=procedure, status=PendingVersion.Status.PENDING).first()
+
+
+@transaction.atomic
+def pending_version_save(*, procedure, state, author):
+    """Store the proposed change; a page has one open pending version, which a later save updates."""
+    Procedure.objects.select_for_update().filter(pk=procedure.pk).first()
+    pending = pending_version_open(procedure)
+    if pending is None:
+        return PendingVersion.objects.create(procedure=procedure, state=state, author=author)
+    pending.state, pending.author = state, author
+    pending.save()
+    return pending
+
+
+def reviewer_name(user):
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def pending_version_approve(*, pending, reviewer):
+    """Put the proposed page live, in one transaction, as reviewed today by the reviewer."""
+    pending = PendingVersion.objects.select_for_update().get(pk=pending.pk)
+    if pending.status != PendingVersion.Status.PENDING:
+        raise ValueError("This change has already been dealt with.")
+    procedure = Procedure.objects.select_for_update().get(pk=pending.procedure_id)
+    name = reviewer_name(reviewer)
+    reason = f"Approved by {name}"
+    for field_name, value in pending.state["fields"].items():
+        field = Procedure._meta.get_field(field_name)
+        setattr(procedure, field_name, field.to_python(value))
+    procedure.last_reviewed = timezone.localdate()
+    procedure.reviewed_by = name
+    procedure._change_reason, procedure._history_user = reason, reviewer
+    procedure.save()
+    wanted = pending.state["sections"]
+    for section in procedure.sections.all():
+        if section.kind not in wanted:
+            section._change_reason, section._history_user = reason, reviewer
+            section.delete()
+    for kind, body in wanted.items():
+        section = Section.objects.filter(procedure=procedure, kind=kind).first() or Section(
+            procedure=procedure, kind=kind
+        )
+        if section.pk and section.body == body:
+            continue
+        section.body = body
+        section._change_reason, section._history_user = reason, reviewer
+        section.save()
+    pending.status, pending.reviewer, pending.reviewed_at = PendingVersion.Status.APPROVED, reviewer, timezone.now()
+    pending.save()
+    return procedure
+
+
+@transaction.atomic
+def pending_version_send_back(*, pending, reviewer, comment):
+    pending = PendingVersion.objects.select_for_update().get(pk=pending.pk)
+    if pending.status != PendingVersion.Status.PENDING:
+        raise ValueError("This change has already been dealt with.")
+    pending.status, pending.reviewer, pending.reviewed_at = PendingVersion.Status.SENT_BACK, reviewer, timezone.now()
+    pending.comment = comment
+    pending.save()
+    return pending
+
+
+def pending_changes(pending):
+    """[(what, diff html)] for every field and section the pending version changes, in page order."""
+    from .admin_forms import ProcedureForm
+
+    live = live_state(pending.procedure)
+    proposed = pending.state
+    changes = []
+    for name in ProcedureForm._meta.fields:
+        old, new = live["fields"].get(name), proposed["fields"].get(name, live["fields"].get(name))
+        if old != new:
+            label = str(Procedure._meta.get_field(name).verbose_name).capitalize()
+            changes.append((label, text_diff_html(_text(old), _text(new))))
+    kinds = sorted(live["sections"].keys() | proposed["sections"].keys(), key=lambda k: SECTION_POSITION.get(k, 99))
+    for kind in kinds:
+        old, new = live["sections"].get(kind), proposed["sections"].get(kind)
+        if old != new:
+            heading = f"Section \u201c{SECTION_HEADING.get(kind, kind)}\u201d"
+            if old is None:
+                heading += " (added)"
+            elif new is None:
+                heading += " (removed)"
+            changes.append((heading, text_diff_html(old or "", new or "")))
+    return changes
+
+
+def _text(value):
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def preview_objects(pending):
+    """An unsaved page and sections built from the pending version, for the preview template."""
+    live = pending.procedure
+    procedure = Procedure(pk=live.pk, created_at=live.created_at, updated_at=pending.updated_at)
+    for name, value in pending.state["fields"].items():
+        setattr(procedure, name, Procedure._meta.get_field(name).to_python(value))
+    sections = [
+        Section(procedure=procedure, kind=kind, body=body, body_html=markdown_to_html(body))
+        for kind, body in pending.state["sections"].items()
+    ]
+    sections.sort(key=lambda section: SECTION_POSITION.get(section.kind, 99))
+    return procedure, sections
