@@ -3,7 +3,6 @@ approves it (then it goes live) or sends it back with a comment. The live page n
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,16 +22,12 @@ def _plain(value):
 
 
 def signoff_required(procedure_id, user):
-    """Does this user's save of this page wait for sign-off? Only changes to a page that is live now.
-
-    Sign-off starts once the organisation has a clinical reviewer: without one a change could never be
-    approved (superusers aside), and a site with no reviewer keeps publishing as before.
-    """
+    """Does this user's save of this page wait for sign-off? Every change to a page that is live now, by
+    anyone who may not approve it: a medical change never goes live unreviewed. (With no one in the
+    Clinical reviewer group yet, an administrator, who may approve, does.)"""
     if user.has_perm(APPROVE_PERMISSION):
         return False
-    if not Procedure.objects.filter(pk=procedure_id, status=Procedure.Status.PUBLISHED).exists():
-        return False
-    return get_user_model().objects.filter(is_active=True, groups__name=REVIEWER_GROUP).exists()
+    return Procedure.objects.filter(pk=procedure_id, status=Procedure.Status.PUBLISHED).exists()
 
 
 def state_from_forms(form, formsets):

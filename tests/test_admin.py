@@ -18,8 +18,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def editor(loaded):
+    # A clinical reviewer too, so a save goes live at once (the "urgent fix" path); what an editor without
+    # sign-off rights gets (a pending version) is tested in tests/test_signoff.py.
     user = User.objects.create_user("editor", password="a-long-editor-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Clinic editor"))
+    user.groups.add(Group.objects.get(name="Clinic editor"), Group.objects.get(name="Clinical reviewer"))
     return user
 
 

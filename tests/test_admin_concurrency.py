@@ -27,7 +27,9 @@ def person(username, first, last):
     user = User.objects.create_user(username, password="a-long-editor-password", is_staff=True)
     user.first_name, user.last_name = first, last
     user.save()
-    user.groups.add(Group.objects.get(name="Clinic editor"))
+    # Clinical reviewers too, so that each save goes live at once: the live page is what two people can
+    # overwrite. (Editors' changes waiting for sign-off are tested in tests/test_signoff.py.)
+    user.groups.add(Group.objects.get(name="Clinic editor"), Group.objects.get(name="Clinical reviewer"))
     client = Client()
     client.force_login(user)
     return client

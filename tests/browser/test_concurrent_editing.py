@@ -24,11 +24,13 @@ DURING = (
 def injection(live_server, transactional_db):
     # Live-server tests empty the database between tests; put back the group the migration creates.
     importlib.import_module("procedures.migrations.0004_clinic_editor_group").group_create(apps, None)
+    importlib.import_module("procedures.migrations.0011_clinical_reviewer_group").group_create(apps, None)
     for username, first, last in (("ana", "Ana", "Berg"), ("ben", "Ben", "Okafor")):
         user = User.objects.create_user(
             username, password="a-long-editor-password", is_staff=True, first_name=first, last_name=last
         )
-        user.groups.add(Group.objects.get(name="Clinic editor"))
+        # Clinical reviewers, so each save goes live at once (sign-off: tests/test_signoff.py).
+        user.groups.add(Group.objects.get(name="Clinic editor"), Group.objects.get(name="Clinical reviewer"))
     procedure = Procedure.objects.create(
         title="SI joint injection",
         slug="si-joint-injection",
