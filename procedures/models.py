@@ -275,7 +275,7 @@ class ClinicQuerySet(models.QuerySet):
 class Clinic(models.Model):
     class RunBy(models.TextChoices):
         OWN = "own", "One of our own clinics"
-        PARTNER = "partner", "A partner clinic, run by another organisation"
+        PARTNER = "partner", "A partner clinic, run by another organization"
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
@@ -295,7 +295,7 @@ class Clinic(models.Model):
     procedures = models.ManyToManyField(Procedure, related_name="clinics", blank=True)
     run_by = models.CharField("who runs it", max_length=10, choices=RunBy.choices, default=RunBy.OWN)
     partner_name = models.CharField(
-        "partner organisation", max_length=200, blank=True, help_text="For a partner clinic: who runs it."
+        "partner organization", max_length=200, blank=True, help_text="For a partner clinic: who runs it."
     )
     is_listed = models.BooleanField("listed in the finder", default=True)
     updated_at = models.DateTimeField(auto_now=True)

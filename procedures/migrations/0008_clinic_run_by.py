@@ -4,30 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('procedures', '0007_going_home_help_and_site_time_zone'),
+        ("procedures", "0007_going_home_help_and_site_time_zone"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clinic',
-            name='partner_name',
-            field=models.CharField(blank=True, help_text='For a partner clinic: who runs it.', max_length=200, verbose_name='partner organisation'),
+            model_name="clinic",
+            name="partner_name",
+            field=models.CharField(
+                blank=True,
+                help_text="For a partner clinic: who runs it.",
+                max_length=200,
+                verbose_name="partner organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='run_by',
-            field=models.CharField(choices=[('own', 'One of our own clinics'), ('partner', 'A partner clinic, run by another organisation')], default='own', max_length=10, verbose_name='who runs it'),
+            model_name="clinic",
+            name="run_by",
+            field=models.CharField(
+                choices=[
+                    ("own", "One of our own clinics"),
+                    ("partner", "A partner clinic, run by another organisation"),
+                ],
+                default="own",
+                max_length=10,
+                verbose_name="who runs it",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclinic',
-            name='partner_name',
-            field=models.CharField(blank=True, help_text='For a partner clinic: who runs it.', max_length=200, verbose_name='partner organisation'),
+            model_name="historicalclinic",
+            name="partner_name",
+            field=models.CharField(
+                blank=True,
+                help_text="For a partner clinic: who runs it.",
+                max_length=200,
+                verbose_name="partner organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclinic',
-            name='run_by',
-            field=models.CharField(choices=[('own', 'One of our own clinics'), ('partner', 'A partner clinic, run by another organisation')], default='own', max_length=10, verbose_name='who runs it'),
+            model_name="historicalclinic",
+            name="run_by",
+            field=models.CharField(
+                choices=[
+                    ("own", "One of our own clinics"),
+                    ("partner", "A partner clinic, run by another organisation"),
+                ],
+                default="own",
+                max_length=10,
+                verbose_name="who runs it",
+            ),
         ),
     ]

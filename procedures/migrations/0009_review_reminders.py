@@ -5,24 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('procedures', '0008_clinic_run_by'),
+        ("procedures", "0008_clinic_run_by"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewReminder',
+            name="ReviewReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_date', models.DateField()),
-                ('kind', models.CharField(choices=[('soon', '30 days before'), ('due', 'On the day')], max_length=10)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('recipients', models.TextField(blank=True)),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_reminders', to='procedures.procedure')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("due_date", models.DateField()),
+                ("kind", models.CharField(choices=[("soon", "30 days before"), ("due", "On the day")], max_length=10)),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                ("recipients", models.TextField(blank=True)),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_reminders",
+                        to="procedures.procedure",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('procedure', 'due_date', 'kind'), name='one_reminder_per_review_and_kind')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("procedure", "due_date", "kind"), name="one_reminder_per_review_and_kind"
+                    )
+                ],
             },
         ),
     ]
