@@ -22,6 +22,12 @@ def test_the_answer_is_in_view_and_focused_after_a_search(site, page_at, typed, 
     assert page.url.endswith("#results")
     results = page.locator("#results")
     assert expect in " ".join(results.inner_text().split())
+    # The browser jumps to #results once the page has loaded; give a busy machine a moment to get there.
+    page.wait_for_function(
+        "() => { const top = document.getElementById('results').getBoundingClientRect().top;"
+        " return top >= 0 && top < window.innerHeight; }",
+        timeout=5000,
+    )
     box = results.bounding_box()
     assert 0 <= box["y"] < 900, f"the answer starts on screen, not below the fold: y={box['y']}"
     assert page.evaluate("document.activeElement.id") == "results", "focus moved to the answer"
