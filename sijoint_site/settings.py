@@ -90,7 +90,7 @@ MIDDLEWARE = [
     # Security headers first, so that every answer carries them: static files, cached pages, error pages.
     "django.middleware.security.SecurityMiddleware",
     "sijoint_site.middleware.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "sijoint_site.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "procedures.caching.RequestContentVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
