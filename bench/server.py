@@ -21,7 +21,6 @@ import runpy
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from deploy.front import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -61,12 +62,6 @@ def wrk_program():
 def scratch_database_url(scratch_dir, name):
     """BENCH_DATABASE_URL when set (a database you provide: it is migrated and loaded), else a scratch SQLite file."""
     return os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(scratch_dir) / f'{name}.sqlite3'}"
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 NO_RATE_LIMIT = "1000000/m"

@@ -6,6 +6,7 @@ clinics nearby, not the size of the table; exact distances are computed only for
 
 import math
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import ExpressionWrapper, F, FloatField, prefetch_related_objects
@@ -48,6 +49,16 @@ class ClinicSearch:
         if self.nearest_miles is None:
             return None
         return next((miles for miles in RADIUS_CHOICES if miles >= self.nearest_miles), None)
+
+    @property
+    def wider_search(self):
+        """(link text, query string) of the search that would reach the nearest clinic."""
+        radius = self.wider_radius
+        query = {"q": self.origin.query, "radius": radius or "any"}
+        if self.procedure:
+            query["procedure"] = self.procedure["slug"]
+        text = f"Search within {radius} miles" if radius else "Search at any distance"
+        return text, urlencode(query)
 
     @property
     def summary(self):

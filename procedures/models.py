@@ -17,12 +17,12 @@ from simple_history.models import HistoricalRecords
 
 from .markdown import markdown_to_html, normalise_markdown
 from .sections import SECTION_CHOICES, SECTION_HEADING, SECTION_POSITION
-from .validation import slug_validator
+from .validation import phone_without_extension, slug_validator
 
 
 def tel_url(phone):
     """A tap-to-call `tel:` URL for a phone number as people write it: '(612) 555-0100' -> 'tel:+16125550100'."""
-    digits = re.sub(r"\D", "", (phone or "").split("ext")[0].split("x")[0])
+    digits = re.sub(r"\D", "", phone_without_extension(phone))
     if not digits:
         return ""
     if phone.strip().startswith("+"):

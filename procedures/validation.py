@@ -105,12 +105,17 @@ def slug(value):
 _EXTENSION = re.compile(r"\s*(?:,\s*)?(?:ext\.?|extension|x)\s*\d{1,6}\s*$", re.IGNORECASE)
 
 
+def phone_without_extension(value):
+    """The number to dial: what people wrote, less any extension ("ext. 12", "Extension 12", "x12")."""
+    return _EXTENSION.sub("", value or "")
+
+
 def phone(value):
     """A US phone number as people write it, optionally with an extension: '(612) 555-0100 ext. 12'.
 
     The tap-to-call link dials the number without the extension (models.tel_url)."""
     value = line_text(value, max_length=40)
-    number = _EXTENSION.sub("", value)
+    number = phone_without_extension(value)
     digits = re.sub(r"\D", "", number)
     if digits.startswith("1") and len(digits) == 11:
         digits = digits[1:]

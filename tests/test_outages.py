@@ -17,6 +17,7 @@ from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client, RequestFactory
 
+from deploy.front import free_port
 from procedures import caching
 from tests.records import PHONE, records_create
 
@@ -34,12 +35,6 @@ PUBLIC_PAGES = [
 @pytest.fixture
 def records(db):
     return records_create()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

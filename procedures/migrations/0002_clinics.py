@@ -8,285 +8,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("procedures", "0001_initial"),
+        ('procedures', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Clinic",
+            name='Clinic',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "slug",
-                    models.SlugField(
-                        max_length=100,
-                        unique=True,
-                        validators=[
-                            django.core.validators.RegexValidator(
-                                "^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                                "Use lower-case letters, digits and single hyphens, e.g. si-joint-fusion.",
-                            )
-                        ],
-                    ),
-                ),
-                ("address", models.CharField(max_length=200, verbose_name="street address")),
-                ("city", models.CharField(max_length=100)),
-                ("state", models.CharField(help_text="Two-letter state code, e.g. MN.", max_length=2)),
-                (
-                    "zip_code",
-                    models.CharField(
-                        max_length=5,
-                        validators=[django.core.validators.RegexValidator("^\\d{5}$", "Five digits.")],
-                        verbose_name="ZIP code",
-                    ),
-                ),
-                (
-                    "latitude",
-                    models.FloatField(
-                        help_text="Leave as loaded: the ZIP code's centre is used when a file gives none."
-                    ),
-                ),
-                ("longitude", models.FloatField()),
-                ("timezone", models.CharField(default="America/Chicago", help_text="For “open today”.", max_length=64)),
-                ("phone", models.CharField(max_length=40)),
-                ("email", models.EmailField(blank=True, max_length=254)),
-                (
-                    "telemedicine",
-                    models.BooleanField(
-                        default=False, verbose_name="offers telemedicine (video or phone appointments)"
-                    ),
-                ),
-                ("step_free_access", models.BooleanField(default=True)),
-                ("access_notes", models.CharField(blank=True, max_length=300)),
-                ("accepting_new_patients", models.BooleanField(default=True)),
-                ("is_listed", models.BooleanField(default=True, verbose_name="listed in the finder")),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("loaded_state_hash", models.CharField(blank=True, editable=False, max_length=64)),
-                ("procedures", models.ManyToManyField(blank=True, related_name="clinics", to="procedures.procedure")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('slug', models.SlugField(max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lower-case letters, digits and single hyphens, e.g. si-joint-fusion.')])),
+                ('address', models.CharField(max_length=200, verbose_name='street address')),
+                ('city', models.CharField(max_length=100)),
+                ('state', models.CharField(help_text='Two-letter state code, e.g. MN.', max_length=2)),
+                ('zip_code', models.CharField(max_length=5, validators=[django.core.validators.RegexValidator('^\\d{5}$', 'Five digits.')], verbose_name='ZIP code')),
+                ('latitude', models.FloatField(help_text="Leave as loaded: the ZIP code's centre is used when a file gives none.")),
+                ('longitude', models.FloatField()),
+                ('timezone', models.CharField(default='America/Chicago', help_text='For “open today”.', max_length=64)),
+                ('phone', models.CharField(max_length=40)),
+                ('email', models.EmailField(blank=True, max_length=254)),
+                ('telemedicine', models.BooleanField(default=False, verbose_name='offers telemedicine (video or phone appointments)')),
+                ('step_free_access', models.BooleanField(default=True)),
+                ('access_notes', models.CharField(blank=True, max_length=300)),
+                ('accepting_new_patients', models.BooleanField(default=True)),
+                ('is_listed', models.BooleanField(default=True, verbose_name='listed in the finder')),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('loaded_state_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                ('procedures', models.ManyToManyField(blank=True, related_name='clinics', to='procedures.procedure')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalClinic",
+            name='HistoricalClinic',
             fields=[
-                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "slug",
-                    models.SlugField(
-                        max_length=100,
-                        validators=[
-                            django.core.validators.RegexValidator(
-                                "^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                                "Use lower-case letters, digits and single hyphens, e.g. si-joint-fusion.",
-                            )
-                        ],
-                    ),
-                ),
-                ("address", models.CharField(max_length=200, verbose_name="street address")),
-                ("city", models.CharField(max_length=100)),
-                ("state", models.CharField(help_text="Two-letter state code, e.g. MN.", max_length=2)),
-                (
-                    "zip_code",
-                    models.CharField(
-                        max_length=5,
-                        validators=[django.core.validators.RegexValidator("^\\d{5}$", "Five digits.")],
-                        verbose_name="ZIP code",
-                    ),
-                ),
-                (
-                    "latitude",
-                    models.FloatField(
-                        help_text="Leave as loaded: the ZIP code's centre is used when a file gives none."
-                    ),
-                ),
-                ("longitude", models.FloatField()),
-                ("timezone", models.CharField(default="America/Chicago", help_text="For “open today”.", max_length=64)),
-                ("phone", models.CharField(max_length=40)),
-                ("email", models.EmailField(blank=True, max_length=254)),
-                (
-                    "telemedicine",
-                    models.BooleanField(
-                        default=False, verbose_name="offers telemedicine (video or phone appointments)"
-                    ),
-                ),
-                ("step_free_access", models.BooleanField(default=True)),
-                ("access_notes", models.CharField(blank=True, max_length=300)),
-                ("accepting_new_patients", models.BooleanField(default=True)),
-                ("is_listed", models.BooleanField(default=True, verbose_name="listed in the finder")),
-                ("updated_at", models.DateTimeField(blank=True, editable=False)),
-                ("loaded_state_hash", models.CharField(blank=True, editable=False, max_length=64)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('slug', models.SlugField(max_length=100, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lower-case letters, digits and single hyphens, e.g. si-joint-fusion.')])),
+                ('address', models.CharField(max_length=200, verbose_name='street address')),
+                ('city', models.CharField(max_length=100)),
+                ('state', models.CharField(help_text='Two-letter state code, e.g. MN.', max_length=2)),
+                ('zip_code', models.CharField(max_length=5, validators=[django.core.validators.RegexValidator('^\\d{5}$', 'Five digits.')], verbose_name='ZIP code')),
+                ('latitude', models.FloatField(help_text="Leave as loaded: the ZIP code's centre is used when a file gives none.")),
+                ('longitude', models.FloatField()),
+                ('timezone', models.CharField(default='America/Chicago', help_text='For “open today”.', max_length=64)),
+                ('phone', models.CharField(max_length=40)),
+                ('email', models.EmailField(blank=True, max_length=254)),
+                ('telemedicine', models.BooleanField(default=False, verbose_name='offers telemedicine (video or phone appointments)')),
+                ('step_free_access', models.BooleanField(default=True)),
+                ('access_notes', models.CharField(blank=True, max_length=300)),
+                ('accepting_new_patients', models.BooleanField(default=True)),
+                ('is_listed', models.BooleanField(default=True, verbose_name='listed in the finder')),
+                ('updated_at', models.DateTimeField(blank=True, editable=False)),
+                ('loaded_state_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical clinic",
-                "verbose_name_plural": "historical clinics",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical clinic',
+                'verbose_name_plural': 'historical clinics',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalClinic_procedures",
+            name='HistoricalClinic_procedures',
             fields=[
-                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
-                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
-                (
-                    "clinic",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="procedures.clinic",
-                    ),
-                ),
-                (
-                    "history",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        to="procedures.historicalclinic",
-                    ),
-                ),
-                (
-                    "procedure",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        db_tablespace="",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="procedures.procedure",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('clinic', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='procedures.clinic')),
+                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='procedures.historicalclinic')),
+                ('procedure', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='procedures.procedure')),
             ],
             options={
-                "verbose_name": "HistoricalClinic_procedures",
+                'verbose_name': 'HistoricalClinic_procedures',
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalOpeningHours",
+            name='HistoricalOpeningHours',
             fields=[
-                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
-                (
-                    "weekday",
-                    models.PositiveSmallIntegerField(
-                        choices=[
-                            (0, "Monday"),
-                            (1, "Tuesday"),
-                            (2, "Wednesday"),
-                            (3, "Thursday"),
-                            (4, "Friday"),
-                            (5, "Saturday"),
-                            (6, "Sunday"),
-                        ]
-                    ),
-                ),
-                ("opens", models.TimeField()),
-                ("closes", models.TimeField()),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
-                ),
-                (
-                    "clinic",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="procedures.clinic",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
+                ('opens', models.TimeField()),
+                ('closes', models.TimeField()),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('clinic', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='procedures.clinic')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical opening hours",
-                "verbose_name_plural": "historical opening hours",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical opening hours',
+                'verbose_name_plural': 'historical opening hours',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="OpeningHours",
+            name='OpeningHours',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "weekday",
-                    models.PositiveSmallIntegerField(
-                        choices=[
-                            (0, "Monday"),
-                            (1, "Tuesday"),
-                            (2, "Wednesday"),
-                            (3, "Thursday"),
-                            (4, "Friday"),
-                            (5, "Saturday"),
-                            (6, "Sunday"),
-                        ]
-                    ),
-                ),
-                ("opens", models.TimeField()),
-                ("closes", models.TimeField()),
-                (
-                    "clinic",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="opening_hours",
-                        to="procedures.clinic",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
+                ('opens', models.TimeField()),
+                ('closes', models.TimeField()),
+                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opening_hours', to='procedures.clinic')),
             ],
             options={
-                "verbose_name_plural": "opening hours",
-                "ordering": ["weekday", "opens"],
+                'verbose_name_plural': 'opening hours',
+                'ordering': ['weekday', 'opens'],
             },
         ),
         migrations.AddIndex(
-            model_name="clinic",
-            index=models.Index(fields=["latitude", "longitude"], name="clinic_location"),
+            model_name='clinic',
+            index=models.Index(fields=['latitude', 'longitude'], name='clinic_location'),
         ),
         migrations.AddConstraint(
-            model_name="openinghours",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("closes__gt", models.F("opens"))), name="closes_after_opening"
-            ),
+            model_name='openinghours',
+            constraint=models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='closes_after_opening'),
         ),
     ]

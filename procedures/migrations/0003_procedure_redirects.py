@@ -5,23 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("procedures", "0002_clinics"),
+        ('procedures', '0002_clinics'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ProcedureRedirect",
+            name='ProcedureRedirect',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("old_slug", models.SlugField(max_length=100, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "procedure",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="redirects", to="procedures.procedure"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('old_slug', models.SlugField(max_length=100, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='redirects', to='procedures.procedure')),
             ],
         ),
     ]

@@ -4,16 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("procedures", "0004_clinic_editor_group"),
+        ('procedures', '0004_clinic_editor_group'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ContentVersion",
+            name='ContentVersion',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("number", models.BigIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.BigIntegerField(default=0)),
             ],
         ),
     ]

@@ -24,7 +24,7 @@ DURING = (
 def injection(live_server, transactional_db):
     # Live-server tests empty the database between tests; put back the group the migration creates.
     importlib.import_module("procedures.migrations.0004_clinic_editor_group").group_create(apps, None)
-    importlib.import_module("procedures.migrations.0011_clinical_reviewer_group").group_create(apps, None)
+    importlib.import_module("procedures.migrations.0010_clinical_reviewer_group").group_create(apps, None)
     for username, first, last in (("ana", "Ana", "Berg"), ("ben", "Ben", "Okafor")):
         user = User.objects.create_user(
             username, password="a-long-editor-password", is_staff=True, first_name=first, last_name=last

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 def test_editor_edits_a_section_and_the_public_page_changes(site, page_at):
     # Live-server tests empty the database between tests; put back the group the migration creates.
     importlib.import_module("procedures.migrations.0004_clinic_editor_group").group_create(apps, None)
-    importlib.import_module("procedures.migrations.0011_clinical_reviewer_group").group_create(apps, None)
+    importlib.import_module("procedures.migrations.0010_clinical_reviewer_group").group_create(apps, None)
     editor = User.objects.create_user("maria", password="a-long-editor-password", is_staff=True)
     # A clinical reviewer too: her save goes live at once (sign-off is tested in tests/test_signoff.py).
     editor.groups.add(Group.objects.get(name="Clinic editor"), Group.objects.get(name="Clinical reviewer"))

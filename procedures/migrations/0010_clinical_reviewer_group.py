@@ -32,7 +32,7 @@ def group_delete(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procedures", "0010_pending_version"),
+        ("procedures", "0009_pending_version"),
     ]
 
     operations = [migrations.RunPython(group_create, group_delete)]

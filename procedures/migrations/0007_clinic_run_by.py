@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procedures", "0007_going_home_help_and_site_time_zone"),
+        ("procedures", "0006_going_home"),
     ]
 
     operations = [
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 help_text="For a partner clinic: who runs it.",
                 max_length=200,
-                verbose_name="partner organisation",
+                verbose_name="partner organization",
             ),
         ),
         migrations.AddField(
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[
                     ("own", "One of our own clinics"),
-                    ("partner", "A partner clinic, run by another organisation"),
+                    ("partner", "A partner clinic, run by another organization"),
                 ],
                 default="own",
                 max_length=10,
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 help_text="For a partner clinic: who runs it.",
                 max_length=200,
-                verbose_name="partner organisation",
+                verbose_name="partner organization",
             ),
         ),
         migrations.AddField(
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[
                     ("own", "One of our own clinics"),
-                    ("partner", "A partner clinic, run by another organisation"),
+                    ("partner", "A partner clinic, run by another organization"),
                 ],
                 default="own",
                 max_length=10,

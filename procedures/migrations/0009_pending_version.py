@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procedures", "0009_review_reminders"),
+        ("procedures", "0008_review_reminders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("procedures", "0008_clinic_run_by"),
+        ("procedures", "0007_clinic_run_by"),
     ]
 
     operations = [
