@@ -1,9 +1,9 @@
 """How hard a section is to read: Flesch-Kincaid grade (textstat), per section and per sentence.
 
 The text is graded as a patient reads it: a paragraph wrapped over several lines in the source is one
-paragraph; each list item and each heading is a sentence of its own; Markdown symbols, link targets and
-images are not words. So a long sentence cannot hide by being wrapped, and the hardest-sentences list
-shows whole sentences, never fragments like "buttocks.".
+paragraph; each list item is a sentence of its own; headings (labels), code, Markdown symbols, link targets
+and images are not words; "For example:" is read with what it introduces. So a long sentence cannot hide by
+being wrapped, and the hardest-sentences list shows whole sentences, never fragments like "buttocks.".
 """
 
 import re
@@ -15,6 +15,9 @@ SENTENCE_WARNING_GRADE = 12.0  # one sentence this hard gets a warning even when
 
 _BLOCK_START = re.compile(r"^\s*(#{1,6}\s|>|[-*+]\s|\d+[.)]\s)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
+_HEADING = re.compile(r"^\s*#{1,6}\s")
+# A full stop after these is not the end of a sentence.
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:Dr|Mr|Mrs|Ms|St|Prof|vs|approx|e\.g|i\.e|a\.m|p\.m)\.$", re.IGNORECASE)
 
 
 def _words_only(line):
@@ -25,36 +28,76 @@ def _words_only(line):
     return line.replace("**", "").replace("__", "").replace("*", "").replace("`", "").strip()
 
 
-def text_blocks(markdown):
-    """Paragraphs (wrapped lines joined), list items and headings, as plain text, in order."""
+def _blocks_with_lines(markdown):
+    """Paragraphs (wrapped lines joined) and list items, each as a list of (line, words) pieces, in order.
+
+    Headings are labels, not sentences, and code blocks are not prose: neither is graded. A paragraph or
+    item that ends in a colon ("For example:") introduces the next one and is read with it."""
     blocks, current = [], []
-    for line in (markdown or "").splitlines():
-        if not line.strip() or line.strip().startswith(("```", "~~~", "|")):
+    in_fence = False
+    for number, line in enumerate((markdown or "").splitlines(), start=1):
+        stripped = line.strip()
+        fence = stripped.startswith(("```", "~~~"))
+        if fence:
+            in_fence = not in_fence
+        heading = _HEADING.match(line)
+        if fence or in_fence or not stripped or stripped.startswith("|") or heading or _BLOCK_START.match(line):
             if current:
-                blocks.append(" ".join(current))
+                blocks.append(current)
             current = []
-            continue
-        if _BLOCK_START.match(line) and current:
-            blocks.append(" ".join(current))
-            current = []
+            if fence or in_fence or not stripped or stripped.startswith("|") or heading:
+                continue
         words = _words_only(line)
         if words:
-            current.append(words)
-        if re.match(r"^\s*#{1,6}\s", line):  # a heading is its own block
-            blocks.append(" ".join(current))
-            current = []
+            current.append((number, words))
     if current:
-        blocks.append(" ".join(current))
-    return [block for block in blocks if block]
+        blocks.append(current)
+    merged = []
+    for block in blocks:
+        if merged and merged[-1][-1][1].endswith(":"):
+            merged[-1] = merged[-1] + block
+        else:
+            merged.append(block)
+    return merged
+
+
+def text_blocks(markdown):
+    """Paragraphs (wrapped lines joined) and list items, as plain text, in order."""
+    return [" ".join(words for _line, words in block) for block in _blocks_with_lines(markdown)]
+
+
+def _split_sentences(text):
+    """(offset, sentence) for each sentence of one block; "Dr. Lee" and "e.g. this" do not end one."""
+    pieces, position = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[position : match.start()]
+        if _ABBREVIATION.search(before):
+            continue
+        pieces.append((position, before))
+        position = match.end()
+    pieces.append((position, text[position:]))
+    return [(offset, piece.strip()) for offset, piece in pieces if piece.strip()]
+
+
+def sentences_with_lines(markdown):
+    """Every sentence as a patient reads it, as (source line it starts on, first line 1; sentence)."""
+    found = []
+    for block in _blocks_with_lines(markdown):
+        text, starts = "", []  # (offset in text, source line) of each wrapped line
+        for line, words in block:
+            text += " " if text else ""
+            starts.append((len(text), line))
+            text += words
+        if text[-1] not in ".!?;":
+            text = text.rstrip(":") + "."
+        for offset, sentence in _split_sentences(text):
+            found.append((max(source for start, source in starts if start <= offset), sentence))
+    return found
 
 
 def sentences(markdown):
-    """Every sentence as a patient reads it; a list item or heading without a full stop is one sentence."""
-    found = []
-    for block in text_blocks(markdown):
-        block = block if block[-1] in ".!?:;" else block + "."
-        found += [sentence.strip() for sentence in _SENTENCE_END.split(block) if sentence.strip()]
-    return found
+    """Every sentence as a patient reads it; a list item without a full stop is one sentence."""
+    return [sentence for _line, sentence in sentences_with_lines(markdown)]
 
 
 def plain_text(markdown):

@@ -4,6 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from procedures import checks
 from procedures import views as procedure_views
 from procedures.sitemaps import SITEMAPS
 
@@ -11,6 +12,8 @@ from . import views
 from .http import public_page
 
 urlpatterns = [
+    # The editor's live checks (staff only); before the admin's own URLs, which would answer 404 for it.
+    path(f"{settings.ADMIN_PATH}checks/section/", checks.section_checks, name="section_checks"),
     path(settings.ADMIN_PATH, admin.site.urls),
     # django-markdownx's editor posts here; these views are ours so that only signed-in staff can use them.
     path("markdownx/markdownify/", procedure_views.markdown_preview, name="markdownx_markdownify"),

@@ -34,10 +34,9 @@ def test_a_wrapped_paragraph_is_graded_as_the_one_sentence_it_is():
     )
 
 
-def test_list_items_and_headings_are_sentences_of_their_own():
+def test_list_items_are_sentences_of_their_own_and_headings_are_not_sentences():
     markdown = "### Before you come\n\n- Bring a list of your medicines\n- Wear loose clothes\n1. Eat a light meal"
     assert sentences(markdown) == [
-        "Before you come.",
         "Bring a list of your medicines.",
         "Wear loose clothes.",
         "Eat a light meal.",
