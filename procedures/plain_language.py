@@ -121,7 +121,7 @@ TERMS_TO_EXPLAIN = tuple(term for term in TERMS_TO_EXPLAIN if term not in _EVERY
 
 # Words that, right after a term or early in the next sentence, start its explanation.
 _EXPLANATION = re.compile(
-    r"^\s*(\(|[,:\u2013\u2014-]\s*(which|that|a|an|the|or|meaning|also)\b)"
+    r"^\s*(\(|[,:\u2013\u2014-]\s*(which|that|a|an|the|or|meaning|also)\b|(is|are|means)\s)"
     r"|\b(this means|which is|which means|that is|is called|are called|called|also known as|known as"
     r"|means|is a|is an|are a|is when|is the)\b",
     re.IGNORECASE,

@@ -16,8 +16,9 @@ SENTENCE_WARNING_GRADE = 12.0  # one sentence this hard gets a warning even when
 _BLOCK_START = re.compile(r"^\s*(#{1,6}\s|>|[-*+]\s|\d+[.)]\s)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
-# A full stop after these is not the end of a sentence.
-_ABBREVIATION = re.compile(r"(?:^|\s)(?:Dr|Mr|Mrs|Ms|St|Prof|vs|approx|e\.g|i\.e|a\.m|p\.m)\.$", re.IGNORECASE)
+# A full stop after these is not the end of a sentence ("Dr. Lee", "e.g. ice"). Case matters: "st." ends one.
+ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "St", "Prof", "vs", "approx", "e.g", "i.e", "E.g", "I.e")
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:" + "|".join(re.escape(word) for word in ABBREVIATIONS) + r")\.$")
 
 
 def _words_only(line):

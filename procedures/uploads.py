@@ -82,7 +82,10 @@ class ImageUploadForm(forms.Form):
         if upload.size == 0:  # Django refuses these already; belt and braces for other upload handlers
             raise forms.ValidationError(self.fields["image"].error_messages["empty"])
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The image is {upload.size / 1048576:.1f} MB; the limit is 5 MB.")
+            raise forms.ValidationError(
+                f"\u201c{upload.name}\u201d is {upload.size / 1048576:.1f} MB; the limit is 5 MB. "
+                "Save a smaller copy (for example at a lower quality or size) and try again."
+            )
         not_an_image = forms.ValidationError(f"“{upload.name}” is not an image we can use. {FORMATS_WE_TAKE}")
         try:
             with Image.open(upload) as probe:
@@ -92,7 +95,8 @@ class ImageUploadForm(forms.Form):
                     raise too_many_pixels(width * height)
                 if image_format not in ALLOWED_FORMATS:
                     raise forms.ValidationError(
-                        f"{image_format} images are not accepted. {FORMATS_WE_TAKE} (SVG is not allowed)."
+                        f"{image_format} images are not accepted (\u201c{upload.name}\u201d). "
+                        f"{FORMATS_WE_TAKE} (SVG is not allowed.)"
                     )
                 probe.verify()
             # Decode every pixel now, so that a file cut short or damaged is refused here and not when saved.

@@ -1,6 +1,18 @@
 """Patients often have low health literacy: every section must read at US grade 8 or lower."""
 
-from procedures.readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences, sentences_too_hard
+import textwrap
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from procedures.readability import (
+    TARGET_GRADE,
+    hardest_sentences,
+    reading_grade,
+    sentences,
+    sentences_too_hard,
+    sentences_with_lines,
+)
 
 # Each section of the real content/ is held to grade 8 in tests/test_real_content.py.
 
@@ -58,3 +70,65 @@ def test_markdown_symbols_and_link_targets_are_not_words():
     assert sentences("Read **this** [leaflet](https://example.org/a-very-long-address) now.") == [
         "Read this leaflet now."
     ]
+
+
+def test_a_lead_in_ending_in_a_colon_is_read_with_what_it_introduces():
+    markdown = "For example:\n\n- a small cut\n- a quicker recovery\n\nYou may feel sore in your\nbuttocks.\n"
+    found = sentences(markdown)
+    assert found[:2] == ["For example: a small cut.", "a quicker recovery."]
+    assert "For example:" not in found and "buttocks." not in found
+    assert found[-1] == "You may feel sore in your buttocks."
+
+
+def test_each_sentence_knows_the_source_line_it_starts_on():
+    markdown = "### Heading\n\nYou rest. Then you\nwalk a bit. Then\nyou go home.\n\n- Bring your pills"
+    assert sentences_with_lines(markdown) == [
+        (3, "You rest."),
+        (3, "Then you walk a bit."),
+        (4, "Then you go home."),
+        (7, "Bring your pills."),
+    ]
+
+
+def test_titles_and_e_g_do_not_end_a_sentence_and_code_is_not_prose():
+    markdown = "Dr. Lee will see you, e.g. on Monday. Bring snacks.\n\n```\nNot. Prose. Here.\n```\n"
+    assert sentences(markdown) == ["Dr. Lee will see you, e.g. on Monday.", "Bring snacks."]
+
+
+# --- Properties: no sentence is ever a fragment of a longer one, whatever the wrapping --------------------
+
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10).filter(
+    lambda word: word not in {"dr", "mr", "mrs", "ms", "st", "prof", "vs", "approx"}
+)
+_sentence = st.builds(
+    lambda words, end, comma: (
+        (
+            words[0].capitalize() + " " + ", ".join(words[1:])
+            if comma
+            else " ".join([words[0].capitalize(), *words[1:]])
+        ).strip()
+        + end
+    ),
+    st.lists(_word, min_size=1, max_size=14),
+    st.sampled_from([".", "!", "?"]),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_sentence, min_size=1, max_size=8), st.integers(min_value=12, max_value=100))
+def test_rewrapping_a_paragraph_never_changes_its_sentences(written, width):
+    paragraph = " ".join(written)
+    rewrapped = "\n".join(textwrap.wrap(paragraph, width=width, break_long_words=False, break_on_hyphens=False))
+    assert sentences(rewrapped) == sentences(paragraph) == written
+    # No returned sentence is a lone piece of a longer one: each is exactly a sentence that was written.
+    assert all(sentence in written for sentence in sentences(rewrapped))
+    lines = [line for line, _sentence in sentences_with_lines(rewrapped)]
+    assert lines == sorted(lines) and 1 <= lines[0] <= lines[-1] <= rewrapped.count("\n") + 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_sentence, min_size=1, max_size=6), st.sampled_from(["- ", "* ", "1. "]))
+def test_each_list_item_is_its_own_sentence(items, marker):
+    markdown = "\n".join(marker + item for item in items)
+    assert sentences(markdown) == items

@@ -207,3 +207,42 @@ def test_large_jpeg_is_decoded_small_and_stored_upright(staff_client, media_root
     with Image.open(stored) as saved:
         assert f"{saved.width}x{saved.height}" == stored_size
         assert not saved.getexif()
+
+
+# --- The messages the editor shows beside the text (static/admin/js/section-checks.js shows them as sent) -------
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "says"),
+    [
+        (b"Notes from the clinic meeting.\n", "notes.txt", ["“notes.txt” is not an image we can use", "JPEG, PNG"]),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "logo.svg", ["“logo.svg” is not an image", "JPEG, PNG"]),
+        ("gif", "moving.gif", ["GIF images are not accepted (“moving.gif”)", "JPEG, PNG or WebP"]),
+    ],
+)
+def test_a_refusal_names_the_file_and_says_what_to_upload_instead(staff_client, media_root, data, name, says):
+    if data == "gif":
+        buffer = io.BytesIO()
+        Image.new("P", (4, 4)).save(buffer, "GIF")
+        data = buffer.getvalue()
+    response = post(staff_client, named(data, name))
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    [message] = response.json()["image"]
+    for words in says:
+        assert words in message
+    assert "Invalid response" not in message
+
+
+def test_a_file_over_the_size_limit_is_named_with_its_size_and_what_to_do(staff_client, media_root):
+    too_big = small_png() + b"\0" * int(5.2 * 1048576)
+    response = post(staff_client, named(too_big, "scan.png"))
+    assert response.status_code == 400
+    [message] = response.json()["image"]
+    assert message.startswith("“scan.png” is 5.2 MB; the limit is 5 MB. Save a smaller copy")
+
+
+def test_a_request_without_a_file_asks_for_one(staff_client, media_root):
+    response = staff_client.post(UPLOAD_URL, {}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    assert response.status_code == 400
+    assert response.json()["image"] == ["Choose an image to upload."]
