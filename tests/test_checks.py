@@ -1,4 +1,4 @@
-"""The section checks: one report for the editor's live view and the messages after a save, behind a staff-only endpoint."""
+"""The section checks: one report for the live view and the messages after a save, behind a staff-only endpoint."""
 
 import json
 
@@ -77,7 +77,8 @@ def test_the_save_refusals_come_from_the_shared_rules_with_the_textareas_line_nu
     report = checks.section_report("\n\nSome text.\n\n# A big heading\n\n![](photo.jpg)\n")
     lines = {problem["line"]: problem["message"] for problem in report["problems"]}
     # The saved text is trimmed, so the rules count from "Some text."; the editor counts from the top.
-    assert "level-1 heading" in lines[5] and lines[5].startswith("Line 5:")
+    assert "level-1 heading" in lines[5]
+    assert lines[5].startswith("Line 5:")
     assert "no alt text" in lines[7]
 
 
@@ -128,7 +129,8 @@ def test_save_messages_say_what_the_live_view_says():
 
 def test_a_text_too_long_to_save_is_not_rendered_or_graded():
     report = checks.section_report("word " * (MARKDOWN_MAX_LENGTH // 4))
-    assert report["grade"] is None and report["html"] == ""
+    assert report["grade"] is None
+    assert report["html"] == ""
     assert "limit is 20,000" in report["problems"][0]["message"]
 
 
@@ -143,19 +145,22 @@ def test_staff_get_the_report_as_json(staff_client):
 
 def test_a_json_body_works_too(staff_client):
     response = staff_client.post(URL, json.dumps({"markdown": HARD}), content_type="application/json")
-    assert response.status_code == 200 and response.json()["hard_sentences"]
+    assert response.status_code == 200
+    assert response.json()["hard_sentences"]
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, db):
     response = post(client, HARD)
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 def test_signed_in_non_staff_are_sent_to_sign_in_too(client, db):
     patient = User.objects.create_user("patient", "p@example.org", "a-long-patient-password")
     client.force_login(patient)
     response = post(client, HARD)
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 def test_a_post_without_the_csrf_token_is_refused(staff):
@@ -217,8 +222,10 @@ def test_the_section_widget_carries_the_checks_address_the_script_and_the_guide(
     html = widget.render("sections-0-body", "Some text.", {"id": "id_sections-0-body"})
     assert f'data-checks-url="{URL}"' in html
     assert 'class="markdownx section-editor"' in html
-    assert 'name="sections-0-body"' in html and "Some text.</textarea>" in html
+    assert 'name="sections-0-body"' in html
+    assert "Some text.</textarea>" in html
     assert '<details class="formatting-guide">' in html
     assert "admin/js/section-checks.js" in str(widget.media)
     assert "markdownx/js/markdownx" in str(widget.media), "markdownx's own editor script still loads"
-    assert "<script>" not in html and " style=" not in html, "nothing inline: the CSP allows neither"
+    assert "<script" not in html, "nothing inline: the CSP allows no inline script"
+    assert " style=" not in html, "nor inline style"

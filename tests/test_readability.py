@@ -76,7 +76,8 @@ def test_a_lead_in_ending_in_a_colon_is_read_with_what_it_introduces():
     markdown = "For example:\n\n- a small cut\n- a quicker recovery\n\nYou may feel sore in your\nbuttocks.\n"
     found = sentences(markdown)
     assert found[:2] == ["For example: a small cut.", "a quicker recovery."]
-    assert "For example:" not in found and "buttocks." not in found
+    assert "For example:" not in found
+    assert "buttocks." not in found
     assert found[-1] == "You may feel sore in your buttocks."
 
 
@@ -124,7 +125,8 @@ def test_rewrapping_a_paragraph_never_changes_its_sentences(written, width):
     # No returned sentence is a lone piece of a longer one: each is exactly a sentence that was written.
     assert all(sentence in written for sentence in sentences(rewrapped))
     lines = [line for line, _sentence in sentences_with_lines(rewrapped)]
-    assert lines == sorted(lines) and 1 <= lines[0] <= lines[-1] <= rewrapped.count("\n") + 1
+    assert lines == sorted(lines)
+    assert 1 <= lines[0] <= lines[-1] <= rewrapped.count("\n") + 1
 
 
 @settings(max_examples=100, deadline=None)
