@@ -89,7 +89,6 @@ TERMS_TO_EXPLAIN = (
     "anaesthesia",
     "arthrodesis",
     "corticosteroid",
-    "steroid",
     "radiofrequency ablation",
     "ablation",
     "sedation",

@@ -1,6 +1,7 @@
 """The section checks: one report for the live view and the messages after a save, behind a staff-only endpoint."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -229,3 +230,18 @@ def test_the_section_widget_carries_the_checks_address_the_script_and_the_guide(
     assert "markdownx/js/markdownx" in str(widget.media), "markdownx's own editor script still loads"
     assert "<script" not in html, "nothing inline: the CSP allows no inline script"
     assert " style=" not in html, "nor inline style"
+
+
+def test_the_formatting_guide_is_plain_and_covers_what_an_editor_needs():
+    from django.template.loader import render_to_string
+    from django.utils.html import strip_tags
+
+    from procedures.readability import reading_grade
+
+    html = render_to_string("markdownx/formatting_guide.html")
+    for topic in ("Headings", "Lists", "Links", "Bold", "Images", "What not to do"):
+        assert f"<h3>{topic}</h3>" in html
+    assert "<code>###</code>" in html
+    assert "alt text" in html
+    prose = strip_tags(re.sub(r"<pre>.*?</pre>|<code>.*?</code>", "", html, flags=re.S))
+    assert reading_grade(prose) <= TARGET_GRADE

@@ -252,7 +252,7 @@
       var code = answer.ok && answer.data && answer.data.image_code;
       var address = code && code.match(/\]\(([^)\s]+)\)\s*$/);
       if (!address) throw answer;
-      self.insertText("![" + alt + "](" + address[1] + ")");
+      self.insertText("![" + alt + "](" + address[1] + ")", true);
       self.showUploadMessage("Added " + file.name + ". Check the preview below.", false);
     }).catch(function (answer) {
       self.showUploadMessage(self.uploadFailure(answer, file), true);
@@ -273,11 +273,18 @@
     return prefix + "the server could not be reached. Check your connection and try again.";
   };
 
-  SectionEditor.prototype.insertText = function (text) {
+  /* Insert text at the cursor (or over the selection); a block (an image) gets a paragraph of its own. */
+  SectionEditor.prototype.insertText = function (text, block) {
     var textarea = this.textarea;
     var start = this.selection ? this.selection[0] : textarea.selectionStart;
     var end = this.selection ? this.selection[1] : textarea.selectionEnd;
     var value = textarea.value;
+    if (block) {
+      var before = value.slice(0, start);
+      var after = value.slice(end);
+      if (before && !/\n\n$/.test(before)) text = (/\n$/.test(before) ? "\n" : "\n\n") + text;
+      if (after && !/^\n\n/.test(after)) text += /^\n/.test(after) ? "\n" : "\n\n";
+    }
     textarea.value = value.slice(0, start) + text + value.slice(end);
     textarea.focus();
     textarea.setSelectionRange(start + text.length, start + text.length);
@@ -432,11 +439,13 @@
       this.wrapper.classList.add("section-editor-error-shown");
       this.renderLines();
     }
-    if (!options || options.focus !== false) textarea.focus({ preventScroll: true });
+    var focus = !options || options.focus !== false;
+    if (focus) textarea.focus({ preventScroll: true });
     textarea.setSelectionRange(start, start + lines[line - 1].length);
     textarea.scrollTop = Math.max(0, this.lineTop(line) - textarea.clientHeight / 3);
     this.gutter.scrollTop = textarea.scrollTop;
-    this.frame.scrollIntoView({ block: "center" });
+    // Only the editor that takes the focus scrolls the page (several may name a line after a failed save).
+    if (focus) this.frame.scrollIntoView({ block: "center" });
     this.showPosition();
   };
 
