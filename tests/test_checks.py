@@ -144,6 +144,13 @@ def test_staff_get_the_report_as_json(staff_client):
     assert response.json() == json.loads(json.dumps(checks.section_report(f"{EASY}\n\n{HARD}")))
 
 
+def test_the_endpoint_and_the_save_messages_agree(staff_client):
+    markdown = f"{EASY}\n\n{HARD}\n\nYou may ambulate prior to lunch."
+    live = post(staff_client, markdown).json()
+    assert checks.save_messages("Recovery", markdown, report=live) == checks.save_messages("Recovery", markdown)
+    assert len(checks.save_messages("Recovery", markdown)) == 3, "grade, plainer words, terms to explain"
+
+
 def test_a_json_body_works_too(staff_client):
     response = staff_client.post(URL, json.dumps({"markdown": HARD}), content_type="application/json")
     assert response.status_code == 200

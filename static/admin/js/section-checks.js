@@ -204,8 +204,10 @@
 
   SectionEditor.prototype.takeFiles = function (event, transfer) {
     if (!transfer || !transfer.files || !transfer.files.length) return;
+    event.stopPropagation();  // markdownx's handlers never see a file
+    // Text copied from a word processor can carry a picture of itself: paste the text, as the editor expects.
+    if (event.type === "paste" && transfer.getData("text/plain")) return;
     event.preventDefault();
-    event.stopPropagation();
     if (transfer.files.length > 1) {
       this.showUploadMessage("Add one picture at a time: the first one is ready to describe.", true);
     }
