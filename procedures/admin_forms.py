@@ -48,17 +48,69 @@ class SharedRulesMixin:
         return cleaned
 
 
+def _quoted_line(text, number):
+    lines = (text or "").replace("\r\n", "\n").split("\n")
+    if not number or number > len(lines):
+        return ""
+    line = lines[number - 1].strip()
+    return line if len(line) <= 120 else line[:119] + "\u2026"
+
+
 class SectionForm(forms.ModelForm):
+    """One section's text. A problem on a line names the line and quotes it, and the text box carries the
+    line numbers (data-error-line: the first; data-error-lines: all) for the editor script to mark them."""
+
     class Meta:
         model = Section
         fields = ["kind", "body"]
         widgets = {"body": AdminMarkdownxWidget}
+        labels = {"kind": "Section", "body": "Text"}
 
     def clean_body(self):
         try:
             return validation.markdown_text(self.cleaned_data["body"])
         except Invalid as invalid:
-            raise forms.ValidationError(invalid.messages()) from None
+            lines = sorted({line for line, _message in invalid.problems if line})
+            if lines:
+                attrs = self.fields["body"].widget.attrs
+                attrs["data-error-line"] = str(lines[0])
+                attrs["data-error-lines"] = " ".join(str(line) for line in lines)
+            raw = self.data.get(self.add_prefix("body"), "")
+            messages = []
+            for (line, _message), text in zip(invalid.problems, invalid.messages(), strict=True):
+                quoted = _quoted_line(raw, line) if line else ""
+                messages.append(f"{text} The line reads: \u201c{quoted}\u201d" if quoted else text)
+            raise forms.ValidationError(messages) from None
+
+
+class SectionEditForm(SectionForm):
+    """A section on its own screen: its kind is fixed (chosen when the section is added)."""
+
+    class Meta(SectionForm.Meta):
+        fields = ["body"]
+
+
+class SectionAddForm(SectionForm):
+    """Adding a section the page does not have yet: the kinds it lacks, and the page it belongs to."""
+
+    class Meta(SectionForm.Meta):
+        fields = ["procedure", "kind", "body"]
+        widgets = {"body": AdminMarkdownxWidget, "procedure": forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        procedure_id = self.data.get(self.add_prefix("procedure")) or self.initial.get("procedure")
+        taken = set(Section.objects.filter(procedure_id=procedure_id).values_list("kind", flat=True))
+        self.fields["kind"].choices = [
+            (kind, label) for kind, label in self.fields["kind"].choices if kind and kind not in taken
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        procedure, kind = cleaned.get("procedure"), cleaned.get("kind")
+        if procedure and kind and procedure.sections.filter(kind=kind).exists():
+            self.add_error("kind", f"This page already has a \u201c{SECTION_HEADING.get(kind, kind)}\u201d section.")
+        return cleaned
 
 
 class SectionInlineFormSet(BaseInlineFormSet):
@@ -153,6 +205,17 @@ class ProcedureForm(SharedRulesMixin, forms.ModelForm):
         problem = validation.review_dates_problem(cleaned.get("last_reviewed"), cleaned.get("next_review_due"))
         if problem:
             self.add_error("next_review_due", problem)
+        if cleaned.get("status") == Procedure.Status.PUBLISHED and "status" not in self.errors:
+            # Sections are edited one at a time, so publishing checks the sections the page has now.
+            kinds = set(self.instance.sections.values_list("kind", flat=True)) if self.instance.pk else set()
+            missing = validation.missing_sections(Procedure.Status.PUBLISHED, kinds)
+            if missing:
+                names = " and ".join(f"\u201c{name}\u201d" for name in missing)
+                self.add_error(
+                    "status",
+                    f"A published page must have the {names} section(s). Keep it a draft, save, add the "
+                    "missing sections from the list of sections, then publish it.",
+                )
         return cleaned
 
 
