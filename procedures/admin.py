@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -500,7 +500,7 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
         return ["body"] if obj is not None else ["procedure", "kind", "body"]
 
     def get_changeform_initial_data(self, request):
-        return {"procedure": request.GET.get("procedure"), "kind": request.GET.get("kind")}
+        return {key: request.GET.get(key) for key in ("procedure", "kind", "body") if request.GET.get(key)}
 
     def error_summary_part_name(self, form):
         kind = form.instance.kind or form.data.get("kind")
@@ -535,8 +535,7 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
                 else None
             )
             if section is None:
-                messages.error(request, "That section no longer exists. It may have been removed.")
-                return redirect("admin:procedures_procedure_changelist")
+                return self._section_gone(request, object_id)
             procedure = section.procedure
         pending = pending_version_open(procedure)
         waiting_body = None
@@ -556,6 +555,26 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
             "show_save_and_add_another": False,
         }
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _section_gone(self, request, object_id):
+        """The section was removed (by someone else, or a restore) after the editor opened it. Nothing typed is
+        lost: the screen to add it back opens with their text in it, for a deliberate save."""
+        record = Section.history.filter(id=object_id).order_by("-history_date").first() if object_id.isdigit() else None
+        if record is None or not Procedure.objects.filter(pk=record.procedure_id).exists():
+            messages.error(request, "That section no longer exists. It may have been removed.")
+            return redirect("admin:procedures_procedure_changelist")
+        if request.method != "POST":
+            messages.warning(request, "That section was removed from the page. You can add it again here.")
+            return redirect(reverse("admin:procedures_procedure_section", args=[record.procedure_id, record.kind]))
+        messages.warning(
+            request,
+            "Not saved yet. Someone removed this section after you opened it. Your text is below: "
+            "press Save to add the section back with it.",
+        )
+        query = QueryDict(mutable=True)
+        query.update({"procedure": str(record.procedure_id), "kind": record.kind, "body": request.POST.get("body", "")})
+        request.method, request.GET, request.POST = "GET", query, QueryDict()
+        return self.changeform_view(request, None)
 
     def history_view(self, request, object_id, extra_context=None):
         section = Section.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
