@@ -420,6 +420,15 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
             raise Http404("The page did not exist then.")
         waits = signoff_required(procedure.pk, request.user)
         history_url = reverse("admin:procedures_procedure_page_history", args=[procedure.pk])
+        missing = validation.missing_sections(target["fields"].get("status"), set(target["sections"]))
+        if missing:
+            names = " and ".join(f"\u201c{name}\u201d" for name in missing)
+            messages.error(
+                request,
+                f"Cannot restore {what}: the page is published, and it would have no {names} section. Choose a "
+                "later moment, or restore single sections.",
+            )
+            return HttpResponseRedirect(history_url)
         if request.method == "POST":
             return self._restore(request, procedure, target, what, waits, history_url)
         removed = sorted(set(live["sections"]) - set(target["sections"]))
@@ -521,9 +530,7 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if object_id is None:
             procedure_id = request.POST.get("procedure") or request.GET.get("procedure")
-            procedure = (
-                Procedure.objects.filter(pk=procedure_id).first() if str(procedure_id or "").isdigit() else None
-            )
+            procedure = Procedure.objects.filter(pk=procedure_id).first() if str(procedure_id or "").isdigit() else None
             if procedure is None:
                 messages.error(request, "Add a section from its page: open the page and choose the section to add.")
                 return redirect("admin:procedures_procedure_changelist")
@@ -549,7 +556,9 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
             "pending_version": pending,
             "section_waiting": pending is not None and section is not None and waiting_body != section.body,
             "title": (
-                f"{section.heading}: {procedure}" if section is not None else f"Add a section to \u201c{procedure}\u201d"
+                f"{section.heading}: {procedure}"
+                if section is not None
+                else f"Add a section to \u201c{procedure}\u201d"
             ),
             "subtitle": None,
             "show_save_and_add_another": False,
@@ -716,9 +725,25 @@ class SiteDetailsAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        """Site details are one record: the admin's link goes straight to its form, never a list of one row."""
+        details = SiteDetails.objects.first()
+        if details is None:
+            return redirect("admin:procedures_sitedetails_add")
+        return redirect("admin:procedures_sitedetails_change", details.pk)
+
+    def response_change(self, request, obj):
+        # "Save" stays on the one form (there is no list to go back to).
+        if "_continue" not in request.POST and "_saveasnew" not in request.POST:
+            messages.success(request, "The site details were saved.")
+            return HttpResponseRedirect(reverse("admin:procedures_sitedetails_change", args=[obj.pk]))
+        return super().response_change(request, obj)
+
 
 @admin.register(ProcedureRedirect)
 class ProcedureRedirectAdmin(admin.ModelAdmin):
+    """Old web addresses of published pages: each still leads to its page (made when a web address changes)."""
+
     list_display = ["old_slug", "procedure", "created_at"]
     readonly_fields = ["old_slug", "procedure", "created_at"]
 

@@ -238,8 +238,31 @@ class SiteDetailsForm(SharedRulesMixin, forms.ModelForm):
         widgets = dict.fromkeys(("disclaimer", "urgent_care", "languages"), AdminMarkdownxWidget)
 
 
+US_TIME_ZONES = [
+    ("America/New_York", "Eastern (New York)"),
+    ("America/Chicago", "Central (Chicago)"),
+    ("America/Denver", "Mountain (Denver)"),
+    ("America/Phoenix", "Mountain, no daylight saving (Phoenix)"),
+    ("America/Los_Angeles", "Pacific (Los Angeles)"),
+    ("America/Anchorage", "Alaska (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
+]
+
+
 class ClinicForm(SharedRulesMixin, forms.ModelForm):
     record_type = CLINIC
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A choice of the US zones rather than free text; a zone loaded from a file that is not listed stays.
+        field = self.fields["timezone"]
+        current = self.initial.get("timezone") or (self.instance.timezone if self.instance.pk else "")
+        choices = list(US_TIME_ZONES)
+        if current and current not in dict(choices):
+            choices.append((current, current))
+        self.fields["timezone"] = forms.ChoiceField(
+            choices=choices, label=field.label, help_text=field.help_text, initial=field.initial
+        )
 
     class Meta:
         model = Clinic

@@ -209,7 +209,9 @@ def test_page_history_shows_differences_and_restores_an_earlier_version(editor_c
     assert "hurt afterwards?" in " ".join(ins.get_text() for ins in newest.select("ins"))
     assert first_question in " ".join(d.get_text() for d in newest.select("del"))
     # Restore the version loaded from the content files: a confirmation screen first, showing the change.
-    older = next(row for row in soup.select("tbody tr") if "Questions to ask" in row.get_text() and row.select("a.restore-part"))
+    older = next(
+        row for row in soup.select("tbody tr") if "Questions to ask" in row.get_text() and row.select("a.restore-part")
+    )
     confirm_url = older.select_one("a.restore-part")["href"]
     confirm = BeautifulSoup(editor_client.get(confirm_url).content, "html.parser")
     assert "hurt afterwards?" in " ".join(d.get_text() for d in confirm.select(".restore-changes del"))
