@@ -595,7 +595,8 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
         request.signoff_pending = None
         if getattr(form, "nothing_to_save", False):
             request._nothing_saved_told = True  # the mixin says so
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            return
         if signoff_required(obj.procedure_id, request.user):
             if change and "body" not in form.changed_data:
                 request.signoff_unchanged = True

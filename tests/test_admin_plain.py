@@ -18,10 +18,12 @@ def text(response):
 
 def test_labels_are_words_an_editor_knows(rosa, injection):  # noqa: F811
     page = text(rosa[1].get(f"/admin/procedures/procedure/{injection.pk}/change/"))
-    assert "Web address" in page and "Slug" not in page
+    assert "Web address" in page
+    assert "Slug" not in page
     section = Section.objects.get(procedure=injection, kind="overview")
     screen = text(rosa[1].get(f"/admin/procedures/section/{section.pk}/change/"))
-    assert "Text" in screen and "Kind" not in screen
+    assert "Text" in screen
+    assert "Kind" not in screen
     assert "Old web addresses" in text(rosa[1].get("/admin/"))
     assert "Procedure redirects" not in text(rosa[1].get("/admin/"))
 
@@ -72,7 +74,8 @@ def test_one_history_link_and_the_stock_history_leads_to_ours(rosa, injection): 
     assert len(links) == 1
     assert links[0]["href"] == f"/admin/procedures/procedure/{injection.pk}/page-history/"
     stock = rosa[1].get(f"/admin/procedures/procedure/{injection.pk}/history/")
-    assert stock.status_code == 302 and stock["Location"] == links[0]["href"]
+    assert stock.status_code == 302
+    assert stock["Location"] == links[0]["href"]
 
 
 def test_history_times_are_in_the_site_zone_with_the_zone_named(rosa, injection):  # noqa: F811
@@ -102,7 +105,8 @@ def test_a_whole_page_is_restored_to_a_moment_after_confirmation(rosa, injection
     url = whole_page_restore_url(rosa[1], injection, 3)
     confirm = rosa[1].get(url)
     page = text(confirm)
-    assert "A new summary." in page and "ease pain for a year" in page
+    assert "A new summary." in page
+    assert "ease pain for a year" in page
     assert "Sections that did not exist then are removed: Questions to ask" in page
     assert Procedure.objects.get(pk=injection.pk).summary == "A new summary.", "nothing restored on GET"
     rosa[1].post(url)
