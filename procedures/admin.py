@@ -20,16 +20,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import validation
 from .admin_forms import (
+    US_TIME_ZONES,
     ClinicForm,
-    OpeningHoursForm,
     ProcedureForm,
     SectionAddForm,
     SectionEditForm,
     SiteDetailsForm,
+    clinic_hours_periods,
+    hours_field_names,
 )
 from .concurrency import CONFLICT_CODE, NothingLostAdminMixin
 from .history import local_time_text, page_timeline
-from .models import Clinic, OpeningHours, PendingVersion, Procedure, ProcedureRedirect, Section, SiteDetails
+from .models import Clinic, PendingVersion, Procedure, ProcedureRedirect, Section, SiteDetails, Weekday
 from .readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences_too_hard
 from .sections import SECTION_CHOICES, SECTION_HEADING
 from .signoff import (
@@ -54,6 +56,12 @@ REVIEW_SOON_DAYS = 30
 admin.site.site_header = "Patient information: staff area"
 admin.site.site_title = "Staff area"
 admin.site.index_title = "Pages, clinics and site details"
+
+
+def time_zone_name():
+    """The site's time zone as staff know it: "Central time (America/Chicago)"."""
+    label = dict(US_TIME_ZONES).get(settings.TIME_ZONE)
+    return f"{label.split(' (')[0]} time ({settings.TIME_ZONE})" if label else f"{settings.TIME_ZONE} time"
 
 
 def readability_warn(request, heading, body):
@@ -372,7 +380,7 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
             "timeline": page_timeline(procedure),
             "can_restore": self.has_change_permission(request, procedure),
             "signoff_steps": procedure.pending_versions.select_related("author", "reviewer"),
-            "time_zone_name": f"{settings.TIME_ZONE.replace('_', ' ')} time",
+            "time_zone_name": time_zone_name(),
         }
         return TemplateResponse(request, "admin/procedures/procedure/page_history.html", context)
 
@@ -684,26 +692,36 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
         super().delete_model(request, obj)
 
 
-class OpeningHoursInline(admin.TabularInline):
-    model = OpeningHours
-    form = OpeningHoursForm
-    extra = 0
-    fields = ["weekday", "opens", "closes"]
-
-
 @admin.register(Clinic)
-class ClinicAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
+class ClinicAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin):
     form = ClinicForm
     conflict_noun = "this clinic"
-    inlines = [OpeningHoursInline]
     list_display = ["name", "city", "state", "phone", "is_listed", "accepting_new_patients", "telemedicine"]
     list_filter = ["is_listed", "state", "telemedicine", "accepting_new_patients", "procedures"]
     search_fields = ["name", "city", "zip_code"]
     filter_horizontal = ["procedures"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_listed", "procedures", "run_by", "partner_name"]}),
-        ("Address", {"fields": ["address", "city", "state", "zip_code", "latitude", "longitude", "timezone"]}),
+        ("Address", {"fields": ["address", "city", "state", "zip_code", "timezone"]}),
+        (
+            "Map position",
+            {
+                "fields": ["latitude", "longitude"],
+                "classes": ["collapse"],
+                "description": "Where the clinic is on the map, for \u201cnearest clinic\u201d. Leave these as they "
+                "are unless the clinic moves: they come from its ZIP code.",
+            },
+        ),
         ("Contact", {"fields": ["phone", "email"]}),
+        (
+            "Opening hours",
+            {
+                "fields": [],  # seven weekday lines, filled in by get_fieldsets
+                "description": "Monday to Sunday: tick \u201cclosed\u201d, or give the opening and closing times "
+                "(HH:MM, 24-hour, e.g. 08:00 and 17:30). Use \u201copens again\u201d for a second period after "
+                "a lunch break.",
+            },
+        ),
         (
             "Access and appointments",
             {
@@ -713,9 +731,22 @@ class ClinicAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
     ]
     view_on_site = True
 
+    def get_fieldsets(self, request, obj=None):
+        periods = clinic_hours_periods(obj)
+        week = [tuple(hours_field_names(day, periods)) for day in Weekday]
+        return [
+            (name, {**options, "fields": week} if name == "Opening hours" else options)
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not getattr(form, "nothing_to_save", False):
+            form.save_hours(form.instance)
+
 
 @admin.register(SiteDetails)
-class SiteDetailsAdmin(NothingLostAdminMixin, SimpleHistoryAdmin):
+class SiteDetailsAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin):
     conflict_noun = "the site details"
     form = SiteDetailsForm
     list_display = ["name", "phone", "opening_hours", "updated_at"]

@@ -11,7 +11,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 from . import validation
 from .content.fields import CLINIC, PROCEDURE, SITE, Text
 from .markdown import markdown_problems
-from .models import Clinic, OpeningHours, Procedure, Section, SiteDetails
+from .models import Clinic, OpeningHours, Procedure, Section, SiteDetails, Weekday
 from .sections import SECTION_HEADING
 from .validation import Invalid
 
@@ -249,7 +249,120 @@ US_TIME_ZONES = [
 ]
 
 
-class ClinicForm(SharedRulesMixin, forms.ModelForm):
+def _hours_field(label):
+    return forms.TimeField(
+        required=False,
+        label=label,
+        widget=forms.TimeInput(format="%H:%M", attrs={"size": 5, "placeholder": "HH:MM"}),
+        input_formats=["%H:%M", "%H.%M", "%H%M", "%H:%M:%S"],
+    )
+
+
+def hours_field_names(day, periods):
+    names = [f"day{day}_closed"]
+    for n in range(1, periods + 1):
+        names += [f"day{day}_opens_{n}", f"day{day}_closes_{n}"]
+    return names
+
+
+HOURS_PERIODS = 3  # a day's periods the form can hold; the third is shown only to a clinic that uses it
+
+
+def clinic_hours_periods(clinic):
+    """How many periods a day the form shows for this clinic: two (for a lunch break), or more if used."""
+    if clinic is None or not clinic.pk:
+        return 2
+    counts = {}
+    for weekday in clinic.opening_hours.values_list("weekday", flat=True):
+        counts[weekday] = counts.get(weekday, 0) + 1
+    return min(HOURS_PERIODS, max(2, *counts.values(), 0))
+
+
+def _weekly_hours_fields():
+    fields = {}
+    for day in Weekday:
+        fields[f"day{day}_closed"] = forms.BooleanField(required=False, label=f"{day.label}: closed")
+        for n in range(1, HOURS_PERIODS + 1):
+            again = " again" if n > 1 else ""
+            fields[f"day{day}_opens_{n}"] = _hours_field(f"{day.label} opens{again}")
+            fields[f"day{day}_closes_{n}"] = _hours_field(f"{day.label} closes{again}")
+    return fields
+
+
+class WeeklyHoursMixin(forms.Form):
+    """A clinic's opening hours as seven weekday lines, Monday to Sunday: each "Closed", or open with its
+    opening and closing times (HH:MM, no seconds), and a second period for a lunch break. Saved as
+    OpeningHours rows by save_hours(); they are ordinary form fields, so the nothing-lost check covers them."""
+
+    locals().update(_weekly_hours_fields())
+    hours_periods = HOURS_PERIODS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        week = {day: [] for day in Weekday}
+        if self.instance.pk:
+            for period in self.instance.opening_hours.all():
+                week[period.weekday].append((period.opens, period.closes))
+        for day in Weekday:
+            periods = sorted(week[day])
+            self.initial[f"day{day}_closed"] = bool(self.instance.pk) and not periods
+            for n, (opens, closes) in enumerate(periods[:HOURS_PERIODS], start=1):
+                self.initial[f"day{day}_opens_{n}"], self.initial[f"day{day}_closes_{n}"] = opens, closes
+
+    def clean(self):
+        cleaned = super().clean()
+        self.cleaned_week = {}
+        for day in Weekday:
+            closed = cleaned.get(f"day{day}_closed")
+            periods, problem = [], None
+            for n in range(1, self.hours_periods + 1):
+                opens, closes = cleaned.get(f"day{day}_opens_{n}"), cleaned.get(f"day{day}_closes_{n}")
+                if f"day{day}_opens_{n}" in self.errors or f"day{day}_closes_{n}" in self.errors:
+                    problem = ""
+                elif opens and closes:
+                    periods.append((opens, closes))
+                    period_problem = validation.opening_period_problem(opens, closes)
+                    if period_problem:
+                        self.add_error(f"day{day}_closes_{n}", f"{day.label}: {period_problem}")
+                        problem = ""
+                elif opens or closes:
+                    self.add_error(
+                        f"day{day}_{'closes' if opens else 'opens'}_{n}",
+                        f"{day.label}: give both the opening and the closing time.",
+                    )
+                    problem = ""
+            if problem is not None:
+                continue
+            if closed and periods:
+                self.add_error(
+                    f"day{day}_closed", f"{day.label} is marked closed but has opening times: clear one of them."
+                )
+            elif not closed and not periods:
+                self.add_error(
+                    f"day{day}_opens_1", f"{day.label}: give the opening and closing times, or tick \u201cclosed\u201d."
+                )
+            elif any(later[0] < earlier[1] for earlier, later in zip(sorted(periods), sorted(periods)[1:])):
+                self.add_error(f"day{day}_opens_2", f"{day.label}: the second period starts before the first ends.")
+            else:
+                self.cleaned_week[day] = sorted(periods)
+        return cleaned
+
+    def save_hours(self, clinic):
+        """Make the clinic's OpeningHours rows the week in the form; rows that did not change are kept."""
+        if set(self.cleaned_week) != set(Weekday):
+            return
+        wanted = {(day, opens, closes) for day, periods in self.cleaned_week.items() for opens, closes in periods}
+        for row in clinic.opening_hours.all():
+            key = (row.weekday, row.opens, row.closes)
+            if key in wanted:
+                wanted.discard(key)
+            else:
+                row.delete()
+        for day, opens, closes in sorted(wanted):
+            OpeningHours.objects.create(clinic=clinic, weekday=day, opens=opens, closes=closes)
+
+
+class ClinicForm(WeeklyHoursMixin, SharedRulesMixin, forms.ModelForm):
     record_type = CLINIC
 
     def __init__(self, *args, **kwargs):
