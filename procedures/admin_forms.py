@@ -341,7 +341,9 @@ class WeeklyHoursMixin(forms.Form):
                 self.add_error(
                     f"day{day}_opens_1", f"{day.label}: give the opening and closing times, or tick \u201cclosed\u201d."
                 )
-            elif any(later[0] < earlier[1] for earlier, later in zip(sorted(periods), sorted(periods)[1:])):
+            elif any(
+                later[0] < earlier[1] for earlier, later in zip(sorted(periods), sorted(periods)[1:], strict=False)
+            ):
                 self.add_error(f"day{day}_opens_2", f"{day.label}: the second period starts before the first ends.")
             else:
                 self.cleaned_week[day] = sorted(periods)

@@ -12,12 +12,12 @@ from tests.test_admin_concurrency import ana, clinic, form_data, injection, open
 pytestmark = pytest.mark.django_db
 
 
-def url(clinic):
-    return f"/admin/procedures/clinic/{clinic.pk}/change/"
+def url(place):
+    return f"/admin/procedures/clinic/{place.pk}/change/"
 
 
-def week(clinic):
-    return [(row.weekday, f"{row.opens:%H:%M}", f"{row.closes:%H:%M}") for row in clinic.opening_hours.all()]
+def week(place):
+    return [(row.weekday, f"{row.opens:%H:%M}", f"{row.closes:%H:%M}") for row in place.opening_hours.all()]
 
 
 def test_seven_weekdays_each_closed_or_open_without_seconds(ana, clinic):  # noqa: F811
