@@ -292,7 +292,13 @@ class Clinic(models.Model):
         PARTNER = "partner", "A partner clinic, run by another organization"
 
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    slug = models.SlugField(
+        "web address",
+        max_length=100,
+        unique=True,
+        validators=[slug_validator],
+        help_text="The end of the clinic's address on this site, e.g. edina: lower-case letters, digits and hyphens.",
+    )
     address = models.CharField("street address", max_length=200)
     city = models.CharField(max_length=100)
     state = models.CharField(max_length=2, help_text="Two-letter state code, e.g. MN.")
