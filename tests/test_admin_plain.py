@@ -138,3 +138,10 @@ def test_a_restore_that_would_leave_a_published_page_without_its_required_sectio
     response = rosa[1].post(oldest, follow=True)
     assert "Cannot restore" in text(response)
     assert Section.objects.filter(procedure=injection).count() == 2
+
+
+def test_sections_are_reached_from_their_page_not_the_admin_home(rosa):  # noqa: F811
+    home = BeautifulSoup(rosa[1].get("/admin/").content, "html.parser")
+    assert "/admin/procedures/section/" not in str(home)
+    response = rosa[1].get("/admin/procedures/section/add/", follow=True)
+    assert "Add a section from its page" in text(response)

@@ -301,3 +301,32 @@ def test_approving_a_change_whose_address_was_taken_since_is_refused_without_har
     pending.refresh_from_db()
     assert pending.status == "pending"
     assert "ease pain for months" in public_page()
+
+
+def test_an_editor_adding_a_section_to_a_published_page_waits_for_sign_off(erin, rosa, injection):
+    page = BeautifulSoup(erin[1].get(change_url(injection)).content, "html.parser")
+    add = next(a["href"] for a in page.select(".page-sections-missing a") if "Questions to ask" in a.get_text())
+    screen = BeautifulSoup(erin[1].get(add).content, "html.parser")
+    assert "your change waits for a clinical reviewer" in screen.get_text()
+    data = form_data(erin[1], add)
+    data["body"] = "- Will it hurt?"
+    response = erin[1].post("/admin/procedures/section/add/", data, follow=True)
+    assert "Your change is waiting for clinical sign-off" in response.content.decode()
+    assert not Section.objects.filter(procedure=injection, kind="questions").exists(), "not live"
+    pending = PendingVersion.objects.get(status="pending")
+    assert pending.state["sections"]["questions"] == "- Will it hurt?"
+    assert pending.state["sections"]["overview"] == OVERVIEW, "the rest of the page as it is"
+    rosa[1].post(f"/admin/procedures/procedure/signoff/{pending.pk}/approve/")
+    assert Section.objects.get(procedure=injection, kind="questions").body == "- Will it hurt?"
+    assert "Will it hurt?" in public_page()
+
+
+def test_an_editors_restore_of_one_section_waits_for_sign_off(erin, rosa, injection):
+    save_change(rosa[1], injection)  # live now: "for a year"
+    history = BeautifulSoup(
+        erin[1].get(f"/admin/procedures/procedure/{injection.pk}/page-history/").content, "html.parser"
+    )
+    older = [a["href"] for a in history.select("a.restore-part") if "Overview" in a.get_text()][-1]
+    erin[1].post(older)
+    assert "It can ease pain for a year." in public_page(), "the live page is untouched"
+    assert PendingVersion.objects.get(status="pending").state["sections"]["overview"] == OVERVIEW
