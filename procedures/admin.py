@@ -22,7 +22,7 @@ from . import validation
 from .admin_forms import (
     US_TIME_ZONES,
     ClinicForm,
-    ProcedureForm,
+    ProcedurePageForm,
     SectionAddForm,
     SectionEditForm,
     SiteDetailsForm,
@@ -141,7 +141,7 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
     (SectionAdmin). One history screen (page_history_view) for the page and its sections."""
 
     conflict_noun = "this page"
-    form = ProcedureForm
+    form = ProcedurePageForm
     save_on_top = True
     list_display = ["title", "status", "signoff", "reviewed_by", "last_reviewed", "review_due", "updated_at"]
     list_filter = ["status", ReviewDueFilter]
@@ -198,6 +198,13 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
         if getattr(request, "signoff_pending", None):
             return "Proposed a change, waiting for clinical sign-off."
         return super().construct_change_message(request, form, formsets, add)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # A new page has no sections yet: go to its screen, where the list of sections offers to add them.
+        if "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        messages.success(request, f"Added the page \u201c{obj}\u201d. Now add its sections from the list below.")
+        return HttpResponseRedirect(reverse("admin:procedures_procedure_change", args=[obj.pk]))
 
     def response_change(self, request, obj):
         pending = getattr(request, "signoff_pending", None)

@@ -205,6 +205,15 @@ class ProcedureForm(SharedRulesMixin, forms.ModelForm):
         problem = validation.review_dates_problem(cleaned.get("last_reviewed"), cleaned.get("next_review_due"))
         if problem:
             self.add_error("next_review_due", problem)
+        return cleaned
+
+
+class ProcedurePageForm(ProcedureForm):
+    """The page's details in the admin, where sections are edited one at a time on their own screens: publishing
+    checks the sections the page has now."""
+
+    def clean(self):
+        cleaned = super().clean()
         if cleaned.get("status") == Procedure.Status.PUBLISHED and "status" not in self.errors:
             # Sections are edited one at a time, so publishing checks the sections the page has now.
             kinds = set(self.instance.sections.values_list("kind", flat=True)) if self.instance.pk else set()
@@ -312,6 +321,8 @@ class WeeklyHoursMixin(forms.Form):
     def clean(self):
         cleaned = super().clean()
         self.cleaned_week = {}
+        if not any(self.add_prefix(name) in self.data for name in hours_field_names(0, 1)[1:]):
+            return cleaned  # a form posted without the week (not the admin's): the hours are left as they are
         for day in Weekday:
             closed = cleaned.get(f"day{day}_closed")
             periods, problem = [], None
@@ -370,14 +381,12 @@ class ClinicForm(WeeklyHoursMixin, SharedRulesMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A choice of the US zones rather than free text; a zone loaded from a file that is not listed stays.
-        field = self.fields["timezone"]
+        # The loader's rule still checks the value (SharedRulesMixin); only the widget changes.
         current = self.initial.get("timezone") or (self.instance.timezone if self.instance.pk else "")
         choices = list(US_TIME_ZONES)
         if current and current not in dict(choices):
             choices.append((current, current))
-        self.fields["timezone"] = forms.ChoiceField(
-            choices=choices, label=field.label, help_text=field.help_text, initial=field.initial
-        )
+        self.fields["timezone"].widget = forms.Select(choices=choices)
 
     class Meta:
         model = Clinic

@@ -97,3 +97,31 @@ def test_a_phone_number_with_an_extension_is_accepted_as_the_loader_accepts_it(a
     clinic = Clinic.objects.get(pk=clinic.pk)
     assert clinic.phone == "(612) 555-0100 ext. 12"
     assert clinic.phone_url == "tel:+16125550100"
+
+
+def test_a_new_page_is_added_as_a_draft_then_its_sections(ana):  # noqa: F811
+    form = open_form(ana, "/admin/procedures/procedure/add/")
+    form.update(
+        {
+            "title": "SI joint ablation",
+            "slug": "si-joint-ablation",
+            "status": "published",
+            "procedure_type": "therapeutic",
+            "summary": "Heat that calms the nerves of the joint.",
+            "duration": "About an hour",
+            "anaesthetic": "Local anesthetic",
+            "going_home": "The same day",
+            "recovery_time": "A few days",
+            "reviewed_by": "Dr Lee",
+            "last_reviewed": "2026-01-10",
+            "next_review_due": "2027-01-10",
+        }
+    )
+    refused = ana.post("/admin/procedures/procedure/add/", form)
+    assert "Keep it a draft, save, add the missing sections" in refused.content.decode()
+    form["status"] = "draft"
+    response = ana.post("/admin/procedures/procedure/add/", form, follow=True)
+    page = Procedure.objects.get(slug="si-joint-ablation")
+    assert response.redirect_chain[-1][0] == page_url(page), "straight to the page, to add its sections"
+    missing = BeautifulSoup(response.content, "html.parser").select(".page-sections-missing a")
+    assert len(missing) == Section._meta.get_field("kind").choices.__len__()
