@@ -111,9 +111,10 @@ class ErrorSummaryMixin:
                         items.extend({"label": part or "", "message": m, "anchor": ""} for m in error.messages)
                 continue
             field_ = form.fields.get(name)
-            label = str(field_.label if field_ and field_.label else name.replace("_", " ")).capitalize()
+            label = str(field_.label if field_ and field_.label else name.replace("_", " "))
+            label = label[:1].upper() + label[1:]  # "ZIP code" stays as it is
             if part:
-                label = f"{part}, {label.lower()}"
+                label = f"{part}, {label[:1].lower() + label[1:]}"
             for error in errors:
                 for message in error.messages:
                     items.append({"label": label, "message": message, "anchor": f"id_{form.add_prefix(name)}"})
