@@ -27,7 +27,6 @@ from .admin_forms import (
     SectionEditForm,
     SiteDetailsForm,
     clinic_hours_periods,
-    hours_field_names,
 )
 from .concurrency import CONFLICT_CODE, NothingLostAdminMixin
 from .history import local_time_text, page_timeline
@@ -707,7 +706,6 @@ class ClinicAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin):
     list_display = ["name", "city", "state", "phone", "is_listed", "accepting_new_patients", "telemedicine"]
     list_filter = ["is_listed", "state", "telemedicine", "accepting_new_patients", "procedures"]
     search_fields = ["name", "city", "zip_code"]
-    filter_horizontal = ["procedures"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_listed", "procedures", "run_by", "partner_name"]}),
         ("Address", {"fields": ["address", "city", "state", "zip_code", "timezone"]}),
@@ -722,15 +720,6 @@ class ClinicAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin):
         ),
         ("Contact", {"fields": ["phone", "email"]}),
         (
-            "Opening hours",
-            {
-                "fields": [],  # seven weekday lines, filled in by get_fieldsets
-                "description": "Monday to Sunday: tick \u201cclosed\u201d, or give the opening and closing times "
-                "(HH:MM, 24-hour, e.g. 08:00 and 17:30). Use \u201copens again\u201d for a second period after "
-                "a lunch break.",
-            },
-        ),
-        (
             "Access and appointments",
             {
                 "fields": ["telemedicine", "step_free_access", "access_notes", "accepting_new_patients"],
@@ -739,13 +728,20 @@ class ClinicAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin):
     ]
     view_on_site = True
 
-    def get_fieldsets(self, request, obj=None):
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The week as a table of seven rows (templates/admin/procedures/clinic/change_form.html)."""
+        form = context["adminform"].form
         periods = clinic_hours_periods(obj)
-        week = [tuple(hours_field_names(day, periods)) for day in Weekday]
-        return [
-            (name, {**options, "fields": week} if name == "Opening hours" else options)
-            for name, options in super().get_fieldsets(request, obj)
+        context["hours_periods"] = range(1, periods + 1)
+        context["hours_week"] = [
+            {
+                "day": day.label,
+                "closed": form[f"day{day}_closed"],
+                "periods": [(form[f"day{day}_opens_{n}"], form[f"day{day}_closes_{n}"]) for n in range(1, periods + 1)],
+            }
+            for day in Weekday
         ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

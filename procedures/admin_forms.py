@@ -381,6 +381,9 @@ class ClinicForm(WeeklyHoursMixin, SharedRulesMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A choice of the US zones rather than free text; a zone loaded from a file that is not listed stays.
+        # A handful of procedures: ticks, plainer than the two-list picker.
+        self.fields["procedures"].widget = forms.CheckboxSelectMultiple(choices=self.fields["procedures"].choices)
+        self.fields["procedures"].help_text = "Tick the procedures this clinic offers."
         # The loader's rule still checks the value (SharedRulesMixin); only the widget changes.
         current = self.initial.get("timezone") or (self.instance.timezone if self.instance.pk else "")
         choices = list(US_TIME_ZONES)

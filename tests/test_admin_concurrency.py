@@ -128,7 +128,10 @@ def form_data(html):
             selected = [option["value"] for option in field.select("option[selected]")]
             data[name] = selected if field.has_attr("multiple") else (selected[0] if selected else "")
         elif field.get("type") in ("checkbox", "radio"):
-            if field.has_attr("checked"):
+            ticks = form.select(f'input[type=checkbox][name="{name}"]')
+            if len(ticks) > 1:  # a list of ticks (a clinic's procedures): every ticked value
+                data[name] = [tick["value"] for tick in ticks if tick.has_attr("checked")]
+            elif field.has_attr("checked"):
                 data[name] = field.get("value", "on")
         elif field.get("type") not in ("submit", "button", "file"):
             data[name] = field.get("value", "")

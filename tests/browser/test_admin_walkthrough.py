@@ -139,3 +139,48 @@ def test_edit_one_section_fix_an_error_and_restore_the_page_to_a_moment(live_ser
     assert "Restored the whole page" in page.locator(".messagelist").inner_text()
     assert Section.objects.get(procedure=injection, kind="during").body == DURING
     shot(page, "6-restored")
+
+
+def test_a_clinics_week_is_seven_rows_and_saves(live_server, injection, editor_tab):
+    from procedures.models import Clinic, OpeningHours
+
+    clinic = Clinic.objects.create(
+        name="Edina Spine Clinic",
+        slug="edina",
+        address="1 Main Street",
+        city="Edina",
+        state="MN",
+        zip_code="55435",
+        latitude=44.88,
+        longitude=-93.35,
+        phone="(612) 555-0100",
+    )
+    for weekday in range(5):
+        OpeningHours.objects.create(
+            clinic=clinic, weekday=weekday, opens=datetime.time(8, 0), closes=datetime.time(17, 0)
+        )
+    page = editor_tab
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", "a-long-editor-password")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/procedures/clinic/{clinic.pk}/change/")
+    rows = page.locator(".opening-hours-table tbody tr")
+    assert rows.count() == 7
+    assert rows.first.locator("th").inner_text() == "Monday"
+    assert page.get_by_label("Monday opens", exact=True).input_value() == "08:00", "no seconds"
+    page.get_by_label("Saturday: closed").uncheck()
+    page.get_by_label("Saturday opens", exact=True).fill("09:00")
+    page.get_by_label("Saturday closes", exact=True).fill("08:00")  # a mistake: closes before it opens
+    page.locator("input[name=_save]").last.click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    assert "Saturday" in summary.inner_text()
+    shot(page, "7-clinic-hours-error")
+    page.get_by_label("Saturday closes", exact=True).fill("12:00")
+    page.locator("input[name=_continue]").last.click()
+    page.locator(".messagelist .success").wait_for()
+    assert list(clinic.opening_hours.filter(weekday=5).values_list("opens", "closes")) == [
+        (datetime.time(9, 0), datetime.time(12, 0))
+    ]
+    shot(page, "8-clinic-hours")
