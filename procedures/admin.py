@@ -1,6 +1,10 @@
-"""The staff admin: pages with their sections (live Markdown preview), clinics and site details, all with
-history. Saving refuses Markdown that would make a page inaccessible and warns when it is hard to read, and
-refuses a save from a form opened before someone else's save, losing neither (concurrency.py)."""
+"""The staff admin, in words a clinic nurse uses. A page's own details are a short form with a list of its
+sections; each section is edited on a screen of its own (SectionAdmin) with the live Markdown preview. Every
+save is checked like the loader checks files, with a summary of problems at the top linked to each field;
+refused when it would overwrite someone else's newer save, keeping the editor's text (concurrency.py); and, for
+a published page, held for clinical sign-off unless a clinical reviewer saves it (signoff.py). One history
+screen per page, in the site's time zone, restores a part or the whole page to a moment after confirmation.
+Clinics have their week as seven rows; the site details are one form."""
 
 import datetime
 

@@ -1,5 +1,6 @@
 """A page's history for staff: every change to a procedure and its sections, with word-level differences,
-and restoring an earlier version (which is itself recorded, so nothing is ever lost)."""
+and the times as staff read them. Restoring (admin.page_restore_view, signoff.state_at/state_write) is
+recorded like any other edit, so nothing is ever lost."""
 
 import difflib
 from dataclasses import dataclass
@@ -129,20 +130,3 @@ def page_timeline(procedure, *, limit=100):
         entry.current = key not in seen
         seen.add(key)
     return entries[:limit]
-
-
-def version_restore(record, *, user):
-    """Make an earlier version current again. The restore is recorded like any other edit."""
-    instance = record.instance
-    instance._change_reason = f"Restored the version of {local_time_text(record.history_date)}"
-    instance._history_user = user
-    if isinstance(instance, Section) and not Procedure.objects.filter(pk=instance.procedure_id).exists():
-        raise ValueError("The page this section belonged to no longer exists.")
-    if isinstance(instance, Section):
-        # A section deleted since then comes back; one that still exists is overwritten in place.
-        existing = Section.objects.filter(procedure_id=instance.procedure_id, kind=instance.kind).first()
-        if existing and existing.pk != instance.pk:
-            existing._history_user = user
-            existing.delete()
-    instance.save()
-    return instance

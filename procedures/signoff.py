@@ -30,21 +30,6 @@ def signoff_required(procedure_id, user):
     return Procedure.objects.filter(pk=procedure_id, status=Procedure.Status.PUBLISHED).exists()
 
 
-def state_from_forms(form, formsets):
-    """The page as the editor submitted it: the form's cleaned values and every kept section's Markdown."""
-    fields = {name: _plain(value) for name, value in form.cleaned_data.items() if name in form._meta.fields}
-    sections = {}
-    for formset in formsets:
-        if formset.model is not Section:
-            continue
-        for section_form in formset.forms:
-            data = getattr(section_form, "cleaned_data", None) or {}
-            if section_form in formset.deleted_forms or not data.get("kind"):
-                continue
-            sections[data["kind"]] = data.get("body", "")
-    return {"fields": fields, "sections": sections}
-
-
 def state_merge(waiting, form, formsets):
     """A second save while a change waits: the form shows the live page, so only what the editor changed in
     this form is laid over the waiting change, and nothing of their first save is lost."""

@@ -330,3 +330,18 @@ def test_an_editors_restore_of_one_section_waits_for_sign_off(erin, rosa, inject
     erin[1].post(older)
     assert "It can ease pain for a year." in public_page(), "the live page is untouched"
     assert PendingVersion.objects.get(status="pending").state["sections"]["overview"] == OVERVIEW
+
+
+def test_the_queue_and_the_page_name_the_author_and_the_time_in_the_site_zone(erin, rosa, injection):
+    propose(erin, rosa, injection)
+    pending = PendingVersion.objects.get()
+    local = timezone.localtime(pending.updated_at)
+    when = f"{local:%B} {local.day}, {local.year}"
+    queue = " ".join(
+        BeautifulSoup(rosa[1].get("/admin/procedures/procedure/signoff/").content, "html.parser").get_text().split()
+    )
+    assert f"Saved by Erin Walsh, {when}, " in queue
+    assert local.strftime("%Z") in queue, "the zone is named"
+    page = " ".join(BeautifulSoup(erin[1].get(change_url(injection)).content, "html.parser").get_text().split())
+    assert f"saved by Erin Walsh, {when}, " in page
+    assert "Changed, waiting for sign-off" in page, "the section list marks the section that waits"
