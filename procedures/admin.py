@@ -522,7 +522,25 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = SectionEditForm if obj is not None else SectionAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        waiting = self._waiting_body(request, obj)
+        if waiting is None:
+            return form
+
+        def __init__(self, *args, **kwargs):
+            form.__init__(self, *args, **kwargs)
+            self.initial["body"] = waiting
+
+        # An editor whose change waits for sign-off goes on from the waiting text, not the live one; the
+        # nothing-lost snapshot is of the same text, so a change to the waiting version meanwhile is caught too.
+        return type(form.__name__, (form,), {"__init__": __init__})
+
+    @staticmethod
+    def _waiting_body(request, section):
+        if section is None or not signoff_required(section.procedure_id, request.user):
+            return None
+        pending = pending_version_open(section.procedure)
+        return pending.state["sections"].get(section.kind) if pending else None
 
     def get_fields(self, request, obj=None):
         return ["body"] if obj is not None else ["procedure", "kind", "body"]
@@ -567,6 +585,7 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
         waiting_body = None
         if pending and section is not None:
             waiting_body = pending.state["sections"].get(section.kind)
+        shows_waiting = waiting_body is not None and signoff_required(procedure.pk, request.user)
         extra_context = {
             **(extra_context or {}),
             "procedure": procedure,
@@ -574,6 +593,7 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
             "history_url": reverse("admin:procedures_procedure_page_history", args=[procedure.pk]),
             "pending_version": pending,
             "section_waiting": pending is not None and section is not None and waiting_body != section.body,
+            "shows_waiting": shows_waiting,
             "title": (
                 f"{section.heading}: {procedure}"
                 if section is not None

@@ -345,3 +345,19 @@ def test_the_queue_and_the_page_name_the_author_and_the_time_in_the_site_zone(er
     page = " ".join(BeautifulSoup(erin[1].get(change_url(injection)).content, "html.parser").get_text().split())
     assert f"saved by Erin Walsh, {when}, " in page
     assert "Changed, waiting for sign-off" in page, "the section list marks the section that waits"
+
+
+def test_an_editor_goes_on_from_the_waiting_text_of_a_section(erin, rosa, injection):
+    propose(erin, rosa, injection)
+    url = section_url(erin[1], injection, "overview")
+    screen = BeautifulSoup(erin[1].get(url).content, "html.parser")
+    assert screen.select_one("textarea[name=body]").get_text().strip() == NEW_OVERVIEW, "the waiting text"
+    assert "as it is in the waiting change" in screen.get_text()
+    data = form_data(erin[1], url)
+    data["body"] = data["body"].replace("for a year", "for up to a year")
+    erin[1].post(url, data)
+    assert PendingVersion.objects.get().state["sections"]["overview"].endswith("for up to a year.")
+    assert Section.objects.get(procedure=injection, kind="overview").body == OVERVIEW, "live untouched"
+    # A reviewer edits the live text, not the waiting one.
+    live = BeautifulSoup(rosa[1].get(url).content, "html.parser")
+    assert live.select_one("textarea[name=body]").get_text().strip() == OVERVIEW
