@@ -44,7 +44,7 @@ class SharedRulesMixin:
                 try:
                     cleaned[name] = rule(cleaned[name])
                 except Invalid as invalid:
-                    self.add_error(name, invalid.messages())
+                    self.add_error(name, invalid_messages_marked(self, name, invalid))
         return cleaned
 
 
@@ -54,6 +54,22 @@ def _quoted_line(text, number):
         return ""
     line = lines[number - 1].strip()
     return line if len(line) <= 120 else line[:119] + "\u2026"
+
+
+def invalid_messages_marked(form, name, invalid):
+    """The problems' messages, each on a line quoting that line; the text box carries the line numbers
+    (data-error-line: the first; data-error-lines: all) for the editor script to mark them."""
+    lines = sorted({line for line, _message in invalid.problems if line})
+    if lines:
+        attrs = form.fields[name].widget.attrs
+        attrs["data-error-line"] = str(lines[0])
+        attrs["data-error-lines"] = " ".join(str(line) for line in lines)
+    raw = form.data.get(form.add_prefix(name), "")
+    messages = []
+    for (line, _message), text in zip(invalid.problems, invalid.messages(), strict=True):
+        quoted = _quoted_line(raw, line) if line else ""
+        messages.append(f"{text} The line reads: \u201c{quoted}\u201d" if quoted else text)
+    return messages
 
 
 class SectionForm(forms.ModelForm):
@@ -70,17 +86,7 @@ class SectionForm(forms.ModelForm):
         try:
             return validation.markdown_text(self.cleaned_data["body"])
         except Invalid as invalid:
-            lines = sorted({line for line, _message in invalid.problems if line})
-            if lines:
-                attrs = self.fields["body"].widget.attrs
-                attrs["data-error-line"] = str(lines[0])
-                attrs["data-error-lines"] = " ".join(str(line) for line in lines)
-            raw = self.data.get(self.add_prefix("body"), "")
-            messages = []
-            for (line, _message), text in zip(invalid.problems, invalid.messages(), strict=True):
-                quoted = _quoted_line(raw, line) if line else ""
-                messages.append(f"{text} The line reads: \u201c{quoted}\u201d" if quoted else text)
-            raise forms.ValidationError(messages) from None
+            raise forms.ValidationError(invalid_messages_marked(self, "body", invalid)) from None
 
 
 class SectionEditForm(SectionForm):

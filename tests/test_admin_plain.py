@@ -145,3 +145,23 @@ def test_sections_are_reached_from_their_page_not_the_admin_home(rosa):  # noqa:
     assert "/admin/procedures/section/" not in str(home)
     response = rosa[1].get("/admin/procedures/section/add/", follow=True)
     assert "Add a section from its page" in text(response)
+
+
+def test_a_site_details_markdown_error_names_and_marks_its_line(rosa):  # noqa: F811
+    SiteDetails.objects.create(
+        name="Spine clinic",
+        phone="(612) 555-0100",
+        opening_hours="Weekdays 8 to 5",
+        disclaimer="General advice.",
+        urgent_care="Call 911 in an emergency.",
+    )
+    url = "/admin/procedures/sitedetails/1/change/"
+    data = form_data(rosa[1], url)
+    data["disclaimer"] = "General advice.\n\n# A title"
+    response = rosa[1].post(url, data)
+    soup = BeautifulSoup(response.content, "html.parser")
+    summary = soup.select_one(".error-summary")
+    assert summary.select_one("a")["href"] == "#id_disclaimer"
+    assert "Line 3" in summary.get_text()
+    assert "\u201c# A title\u201d" in summary.get_text()
+    assert soup.select_one("textarea#id_disclaimer")["data-error-line"] == "3"
