@@ -304,12 +304,14 @@ def _weekly_hours_fields():
     return fields
 
 
-class WeeklyHoursMixin(forms.Form):
-    """A clinic's opening hours as seven weekday lines, Monday to Sunday: each "Closed", or open with its
+WeeklyHoursFields = forms.Form.__class__("WeeklyHoursFields", (forms.Form,), _weekly_hours_fields())
+
+
+class WeeklyHoursMixin(WeeklyHoursFields):
+    """A clinic's opening hours as seven weekday rows, Monday to Sunday: each "Closed", or open with its
     opening and closing times (HH:MM, no seconds), and a second period for a lunch break. Saved as
     OpeningHours rows by save_hours(); they are ordinary form fields, so the nothing-lost check covers them."""
 
-    locals().update(_weekly_hours_fields())
     hours_periods = HOURS_PERIODS
 
     def __init__(self, *args, **kwargs):
