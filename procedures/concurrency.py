@@ -21,12 +21,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.forms.widgets import ChoiceWidget
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .content import CHANGE_REASON as LOADER_REASON
-from .history import text_diff_html
+from .history import local_time_text, text_diff_html
 
 TOKEN_FIELD = "opened_state"
 CONFLICT_CODE = "edit_conflict"
@@ -282,7 +281,7 @@ class Conflict:
     def when_text(self):
         if not self.when:
             return ""
-        return date_format(timezone.localtime(self.when), "H:i \\o\\n j F Y")
+        return local_time_text(self.when)
 
     @property
     def headline(self):

@@ -1,9 +1,12 @@
 """A page's history for staff: every change to a procedure and its sections, with word-level differences,
-and restoring an earlier version (which is itself recorded, so nothing is ever lost)."""
+and the times as staff read them. Restoring (admin.page_restore_view, signoff.state_at/state_write) is
+recorded like any other edit, so nothing is ever lost."""
 
 import difflib
 from dataclasses import dataclass
 
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -11,6 +14,14 @@ from .models import Procedure, Section
 
 # Fields whose changes are bookkeeping, not content.
 IGNORED_FIELDS = {"updated_at", "created_at", "loaded_state_hash", "body_html", "position", "id", "procedure"}
+
+
+def local_time_text(moment):
+    """A moment as staff read it everywhere in the admin: the site's time zone, named ("September 21, 2026,
+    2:05 p.m. CDT"), in the one DATETIME_FORMAT (sijoint_site/formats)."""
+    from django.utils.formats import get_format
+
+    return date_format(timezone.localtime(moment), get_format("DATETIME_FORMAT"))
 
 
 def words_diff_html(old, new):
@@ -119,20 +130,3 @@ def page_timeline(procedure, *, limit=100):
         entry.current = key not in seen
         seen.add(key)
     return entries[:limit]
-
-
-def version_restore(record, *, user):
-    """Make an earlier version current again. The restore is recorded like any other edit."""
-    instance = record.instance
-    instance._change_reason = f"Restored the version of {record.history_date:%Y-%m-%d %H:%M}"
-    instance._history_user = user
-    if isinstance(instance, Section) and not Procedure.objects.filter(pk=instance.procedure_id).exists():
-        raise ValueError("The page this section belonged to no longer exists.")
-    if isinstance(instance, Section):
-        # A section deleted since then comes back; one that still exists is overwritten in place.
-        existing = Section.objects.filter(procedure_id=instance.procedure_id, kind=instance.kind).first()
-        if existing and existing.pk != instance.pk:
-            existing._history_user = user
-            existing.delete()
-    instance.save()
-    return instance

@@ -89,18 +89,28 @@ class Procedure(models.Model):
         SURGICAL = "surgical", "Surgical"
 
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    slug = models.SlugField(
+        "web address",
+        max_length=100,
+        unique=True,
+        validators=[slug_validator],
+        help_text="The end of the page's address, e.g. si-joint-fusion: lower-case letters, digits and hyphens.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    procedure_type = models.CharField(max_length=12, choices=Type.choices, default=Type.THERAPEUTIC)
+    procedure_type = models.CharField(
+        "type of procedure", max_length=12, choices=Type.choices, default=Type.THERAPEUTIC
+    )
     summary = models.TextField(max_length=300, help_text="One or two plain sentences. Also the search-result text.")
-    also_called = models.JSONField(default=list, blank=True, help_text="Other names patients may know it by.")
+    also_called = models.JSONField(
+        "also called", default=list, blank=True, help_text="Other names patients may know it by."
+    )
     duration = models.CharField("how long it takes", max_length=200)
     anaesthetic = models.CharField("anesthetic", max_length=200)
     going_home = models.CharField("going home", max_length=200, help_text="When the patient goes home.")
     recovery_time = models.CharField("typical recovery", max_length=200)
-    reviewed_by = models.CharField(max_length=200)
-    last_reviewed = models.DateField()
-    next_review_due = models.DateField()
+    reviewed_by = models.CharField("reviewed by", max_length=200, help_text="The clinician who last checked the page.")
+    last_reviewed = models.DateField("last reviewed")
+    next_review_due = models.DateField("next review due")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Hash of the content as it was last loaded from (or exported to) its file; content.py compares
@@ -166,9 +176,13 @@ class ReviewReminder(models.Model):
 class ProcedureRedirect(models.Model):
     """An address a published procedure page used to have; it answers with a permanent redirect."""
 
-    old_slug = models.SlugField(max_length=100, unique=True)
-    procedure = models.ForeignKey(Procedure, related_name="redirects", on_delete=models.CASCADE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    old_slug = models.SlugField("old web address", max_length=100, unique=True)
+    procedure = models.ForeignKey(Procedure, related_name="redirects", on_delete=models.CASCADE, verbose_name="page")
+    created_at = models.DateTimeField("moved on", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "old web address"
+        verbose_name_plural = "old web addresses"
 
     def __str__(self):
         return f"/procedures/{self.old_slug}/ \u2192 {self.procedure.get_absolute_url()}"
@@ -176,10 +190,10 @@ class ProcedureRedirect(models.Model):
 
 class Section(models.Model):
     procedure = models.ForeignKey(Procedure, related_name="sections", on_delete=models.CASCADE)
-    kind = models.CharField(max_length=20, choices=SECTION_CHOICES)
+    kind = models.CharField("section", max_length=20, choices=SECTION_CHOICES)
     # Derived from kind so the database can order sections; never edited by hand.
     position = models.PositiveSmallIntegerField(editable=False, default=0)
-    body = MarkdownxField(help_text="Markdown. Use ### for sub-headings.")
+    body = MarkdownxField("text", help_text="Markdown. Use ### for sub-headings.")
     body_html = models.TextField(editable=False, blank=True)
 
     history = HistoricalRecords()
@@ -278,14 +292,29 @@ class Clinic(models.Model):
         PARTNER = "partner", "A partner clinic, run by another organization"
 
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    slug = models.SlugField(
+        "web address",
+        max_length=100,
+        unique=True,
+        validators=[slug_validator],
+        help_text="The end of the clinic's address on this site, e.g. edina: lower-case letters, digits and hyphens.",
+    )
     address = models.CharField("street address", max_length=200)
     city = models.CharField(max_length=100)
     state = models.CharField(max_length=2, help_text="Two-letter state code, e.g. MN.")
     zip_code = models.CharField("ZIP code", max_length=5, validators=[RegexValidator(r"^\d{5}$", "Five digits.")])
-    latitude = models.FloatField(help_text="Leave as loaded: the ZIP code's centre is used when a file gives none.")
-    longitude = models.FloatField()
-    timezone = models.CharField(max_length=64, default=site_time_zone, help_text="For \u201copen today\u201d.")
+    latitude = models.FloatField(
+        "map position: latitude",
+        help_text="Where the clinic is on the map, for \u201cnearest clinic\u201d. Leave as loaded: the ZIP code's "
+        "center is used when a file gives none.",
+    )
+    longitude = models.FloatField("map position: longitude", help_text="Leave as loaded, like the latitude.")
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        default=site_time_zone,
+        help_text="The clinic's local time, for \u201copen today\u201d.",
+    )
     phone = models.CharField(max_length=40)
     email = models.EmailField(blank=True)
     telemedicine = models.BooleanField("offers telemedicine (video or phone appointments)", default=False)

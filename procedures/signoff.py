@@ -30,21 +30,6 @@ def signoff_required(procedure_id, user):
     return Procedure.objects.filter(pk=procedure_id, status=Procedure.Status.PUBLISHED).exists()
 
 
-def state_from_forms(form, formsets):
-    """The page as the editor submitted it: the form's cleaned values and every kept section's Markdown."""
-    fields = {name: _plain(value) for name, value in form.cleaned_data.items() if name in form._meta.fields}
-    sections = {}
-    for formset in formsets:
-        if formset.model is not Section:
-            continue
-        for section_form in formset.forms:
-            data = getattr(section_form, "cleaned_data", None) or {}
-            if section_form in formset.deleted_forms or not data.get("kind"):
-                continue
-            sections[data["kind"]] = data.get("body", "")
-    return {"fields": fields, "sections": sections}
-
-
 def state_merge(waiting, form, formsets):
     """A second save while a change waits: the form shows the live page, so only what the editor changed in
     this form is laid over the waiting change, and nothing of their first save is lost."""
@@ -95,26 +80,31 @@ def reviewer_name(user):
     return user.get_full_name() or user.get_username()
 
 
-@transaction.atomic
-def pending_version_approve(*, pending, reviewer):
-    """Put the proposed page live, in one transaction, as reviewed today by the reviewer."""
-    pending = PendingVersion.objects.select_for_update().get(pk=pending.pk)
-    if pending.status != PendingVersion.Status.PENDING:
-        raise ValueError("This change has already been dealt with.")
-    procedure = Procedure.objects.select_for_update().get(pk=pending.procedure_id)
-    name = reviewer_name(reviewer)
-    reason = f"Approved by {name}"
-    for field_name, value in pending.state["fields"].items():
-        field = Procedure._meta.get_field(field_name)
-        setattr(procedure, field_name, field.to_python(value))
-    procedure.last_reviewed = timezone.localdate()
-    procedure.reviewed_by = name
-    procedure._change_reason, procedure._history_user = reason, reviewer
-    procedure.save()
-    wanted = pending.state["sections"]
+def state_with_section(state, kind, body):
+    """The state with one section's Markdown set (body) or the section removed (body None)."""
+    sections = dict(state["sections"])
+    if body is None:
+        sections.pop(kind, None)
+    else:
+        sections[kind] = body
+    return {"fields": dict(state["fields"]), "sections": sections}
+
+
+def state_write(procedure, state, *, user, reason, also=None):
+    """Make the live page what `state` says, recording `reason` in the history of every record it changes:
+    page fields (and `also`, extra field values), sections changed or added, sections it does not have removed.
+    The caller holds a transaction."""
+    fields = {**state["fields"], **(also or {})}
+    current = live_state(procedure)["fields"]
+    if any(current.get(name) != _plain(value) for name, value in fields.items()):
+        for field_name, value in fields.items():
+            setattr(procedure, field_name, Procedure._meta.get_field(field_name).to_python(value))
+        procedure._change_reason, procedure._history_user = reason, user
+        procedure.save()
+    wanted = state["sections"]
     for section in procedure.sections.all():
         if section.kind not in wanted:
-            section._change_reason, section._history_user = reason, reviewer
+            section._change_reason, section._history_user = reason, user
             section.delete()
     for kind, body in wanted.items():
         section = Section.objects.filter(procedure=procedure, kind=kind).first() or Section(
@@ -123,8 +113,26 @@ def pending_version_approve(*, pending, reviewer):
         if section.pk and section.body == body:
             continue
         section.body = body
-        section._change_reason, section._history_user = reason, reviewer
+        section._change_reason, section._history_user = reason, user
         section.save()
+    return procedure
+
+
+@transaction.atomic
+def pending_version_approve(*, pending, reviewer):
+    """Put the proposed page live, in one transaction, as reviewed today by the reviewer."""
+    pending = PendingVersion.objects.select_for_update().get(pk=pending.pk)
+    if pending.status != PendingVersion.Status.PENDING:
+        raise ValueError("This change has already been dealt with.")
+    procedure = Procedure.objects.select_for_update().get(pk=pending.procedure_id)
+    name = reviewer_name(reviewer)
+    state_write(
+        procedure,
+        pending.state,
+        user=reviewer,
+        reason=f"Approved by {name}",
+        also={"last_reviewed": timezone.localdate(), "reviewed_by": name},
+    )
     pending.status, pending.reviewer, pending.reviewed_at = PendingVersion.Status.APPROVED, reviewer, timezone.now()
     pending.save()
     return procedure
@@ -143,10 +151,13 @@ def pending_version_send_back(*, pending, reviewer, comment):
 
 def pending_changes(pending):
     """[(what, diff html)] for every field and section the pending version changes, in page order."""
+    return state_changes(live_state(pending.procedure), pending.state)
+
+
+def state_changes(live, proposed):
+    """[(what, diff html)] for every field and section that differs from `live` in `proposed`, in page order."""
     from .admin_forms import ProcedureForm
 
-    live = live_state(pending.procedure)
-    proposed = pending.state
     changes = []
     for name in ProcedureForm._meta.fields:
         old, new = live["fields"].get(name), proposed["fields"].get(name, live["fields"].get(name))
@@ -170,6 +181,32 @@ def _text(value):
     if isinstance(value, list):
         return "\n".join(str(item) for item in value)
     return "" if value is None else str(value)
+
+
+def state_at(procedure, moment):
+    """The page as it was at `moment`, from the history: {"fields": ..., "sections": {kind: Markdown}}; None if
+    the page did not exist yet. Sections that did not exist then are not in it."""
+    from .admin_forms import ProcedureForm
+
+    record = (
+        Procedure.history.filter(id=procedure.pk, history_date__lte=moment)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if record is None or record.history_type == "-":
+        return None
+    fields = {name: _plain(getattr(record, name)) for name in ProcedureForm._meta.fields}
+    latest = {}
+    for section in Section.history.filter(procedure_id=procedure.pk, history_date__lte=moment).order_by(
+        "history_date", "history_id"
+    ):
+        latest[section.id] = section
+    sections = {
+        section.kind: section.body
+        for section in sorted(latest.values(), key=lambda s: s.history_date)
+        if section.history_type != "-"
+    }
+    return {"fields": fields, "sections": sections}
 
 
 def preview_objects(pending):

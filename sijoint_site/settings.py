@@ -158,6 +158,13 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "America/Chicago")
 USE_I18N = True
 USE_TZ = True
+# One US date format everywhere, times with the zone named (sijoint_site/formats/en/formats.py wins over
+# Django's English locale formats, which would otherwise override these settings).
+FORMAT_MODULE_PATH = ["sijoint_site.formats"]
+DATE_FORMAT = "F j, Y"
+SHORT_DATE_FORMAT = "F j, Y"
+DATETIME_FORMAT = "F j, Y, P T"
+SHORT_DATETIME_FORMAT = "F j, Y, P T"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

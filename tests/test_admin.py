@@ -55,14 +55,16 @@ def form_data(client, url):
     return data
 
 
-def section_index(data, kind):
-    return next(key.split("-")[1] for key, value in data.items() if key.endswith("-kind") and value == kind)
+def section_url(client, procedure, kind):
+    """The section's own screen, reached from the page's list of sections."""
+    page = BeautifulSoup(client.get(f"/admin/procedures/procedure/{procedure.pk}/change/").content, "html.parser")
+    return page.select_one(f'tr.page-section-row[data-kind="{kind}"] a')["href"]
 
 
 def save_section(client, procedure, kind, body):
-    url = f"/admin/procedures/procedure/{procedure.pk}/change/"
+    url = section_url(client, procedure, kind)
     data = form_data(client, url)
-    data[f"sections-{section_index(data, kind)}-body"] = body
+    data["body"] = body
     return client.post(url, data, follow=True)
 
 
@@ -206,21 +208,38 @@ def test_page_history_shows_differences_and_restores_an_earlier_version(editor_c
     assert "Questions to ask" in newest.get_text()
     assert "hurt afterwards?" in " ".join(ins.get_text() for ins in newest.select("ins"))
     assert first_question in " ".join(d.get_text() for d in newest.select("del"))
-    # Restore the version loaded from the content files.
-    older = next(row for row in soup.select("tbody tr") if "Questions to ask" in row.get_text() and row.form)
-    editor_client.post(older.form["action"])
+    # Restore the version loaded from the content files: a confirmation screen first, showing the change.
+    older = next(
+        row for row in soup.select("tbody tr") if "Questions to ask" in row.get_text() and row.select("a.restore-part")
+    )
+    confirm_url = older.select_one("a.restore-part")["href"]
+    confirm = BeautifulSoup(editor_client.get(confirm_url).content, "html.parser")
+    assert "hurt afterwards?" in " ".join(d.get_text() for d in confirm.select(".restore-changes del"))
+    assert first_question in " ".join(i.get_text() for i in confirm.select(".restore-changes ins"))
+    assert Section.objects.get(procedure=fusion, kind="questions").body == "- Will it hurt afterwards?", "not yet"
+    response = editor_client.post(confirm_url, follow=True)
     assert Section.objects.get(procedure=fusion, kind="questions").body == original
+    message = next(str(m) for m in response.context["messages"] if "Restored" in str(m))
+    assert "CST" in message or "CDT" in message, "the site's time zone, named"
+    assert "UTC" not in message
     record = Section.objects.get(procedure=fusion, kind="questions").history.first()
     assert record.history_change_reason.startswith("Restored")
     assert record.history_user == editor
     assert any("Will it hurt afterwards?" in r.body for r in Section.history.all()), "the replaced edit is kept"
 
 
-def test_restore_needs_a_post(editor_client):
+def test_restore_asks_first_and_a_get_changes_nothing(editor_client):
     fusion = Procedure.objects.get(slug="si-joint-fusion")
     record = fusion.history.first()
+    fusion.summary = "A changed summary."
+    fusion.save()
     url = f"/admin/procedures/procedure/{fusion.pk}/page-history/restore/procedure/{record.history_id}/"
-    assert editor_client.get(url).status_code == 403
+    response = editor_client.get(url)
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.select_one("form[method=post] input[type=submit]")["value"] == "Yes, restore"
+    assert "A changed summary." in soup.select_one(".restore-changes del").get_text()
+    assert Procedure.objects.get(pk=fusion.pk).summary == "A changed summary.", "a GET restores nothing"
 
 
 def test_clinic_and_site_details_changes_are_recorded(editor_client, editor):

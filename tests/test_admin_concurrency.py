@@ -128,7 +128,10 @@ def form_data(html):
             selected = [option["value"] for option in field.select("option[selected]")]
             data[name] = selected if field.has_attr("multiple") else (selected[0] if selected else "")
         elif field.get("type") in ("checkbox", "radio"):
-            if field.has_attr("checked"):
+            ticks = form.select(f'input[type=checkbox][name="{name}"]')
+            if len(ticks) > 1:  # a list of ticks (a clinic's procedures): every ticked value
+                data[name] = [tick["value"] for tick in ticks if tick.has_attr("checked")]
+            elif field.has_attr("checked"):
                 data[name] = field.get("value", "on")
         elif field.get("type") not in ("submit", "button", "file"):
             data[name] = field.get("value", "")
@@ -195,81 +198,61 @@ def body(procedure, kind):
 # --- Pages ----------------------------------------------------------------------------------------------
 
 
+def section_url(procedure, kind):
+    """A section's own screen (sections are edited one at a time, not inline on the page's form)."""
+    return f"/admin/procedures/section/{Section.objects.get(procedure=procedure, kind=kind).pk}/change/"
+
+
 def test_same_section_a_stale_save_is_refused_and_nothing_is_lost(ana, ben, injection):
-    url = page_url(injection)
+    url = section_url(injection, "during")
     ana_form, ben_form = open_form(ana, url), open_form(ben, url)
     ana_text = DURING.replace("about 10 minutes", "about 15 minutes")
-    ana_form[section_key(ana_form, "during")] = ana_text
+    ana_form["body"] = ana_text
     saved(ana.post(url, ana_form))
 
     ben_text = DURING + "\n\nYou can bring someone with you."
-    ben_form[section_key(ben_form, "during")] = ben_text
+    ben_form["body"] = ben_text
     response = ben.post(url, ben_form)
 
     assert body(injection, "during") == ana_text, "Ana's change survives Ben's stale save"
     message, panel = refusal(response)
-    assert "Not saved yet. Ana Berg saved changes to this page at" in message
-    assert "What happens during the procedure" in panel.get_text()
+    assert "Not saved yet. Ana Berg saved changes to this section at" in message
+    assert "CST" in message or "CDT" in message, "the time in the site's zone, named"
     assert "you changed this too" in panel.get_text()
     assert [d.get_text() for d in panel.select("del")] == ["10"]
     assert [i.get_text() for i in panel.select("ins")] == ["15"]
-    form = form_data(response.content.decode())
-    assert textarea(response, section_key(form, "during")) == ben_text, "Ben's text is kept for him"
-    assert go_to(response, panel) == section_key(form, "during").removesuffix("-body"), "a link to the section"
+    assert textarea(response, "body") == ben_text, "Ben's text is kept for him"
+    assert go_to(response, panel) == "id_body", "a link to the text box"
 
     # Ben re-applies his sentence on top of Ana's version and saves again, on purpose.
-    form[section_key(form, "during")] = ana_text + "\n\nYou can bring someone with you."
+    form = form_data(response.content.decode())
+    form["body"] = ana_text + "\n\nYou can bring someone with you."
     saved(ben.post(url, form))
     assert body(injection, "during") == ana_text + "\n\nYou can bring someone with you."
 
 
-def test_page_field_against_section_both_changes_kept(ana, ben, injection):
+def test_page_field_and_a_section_are_separate_screens_both_changes_kept(ana, ben, injection):
+    """Ana's title change and Ben's section change are on different screens: neither is a stale copy of the
+    other, so both save straight away."""
     url = page_url(injection)
-    ana_form, ben_form = open_form(ana, url), open_form(ben, url)
+    ben_url = section_url(injection, "recovery")
+    ana_form, ben_form = open_form(ana, url), open_form(ben, ben_url)
     ana_form["title"] = "Sacroiliac joint injection"
     saved(ana.post(url, ana_form))
-
-    ben_form[section_key(ben_form, "recovery")] = RECOVERY + "\n\nAvoid heavy lifting for a day."
-    response = ben.post(url, ben_form)
-
-    assert Procedure.objects.get(pk=injection.pk).title == "Sacroiliac joint injection"
-    assert body(injection, "recovery") == RECOVERY, "nothing of Ben's stale copy was written"
-    message, panel = refusal(response)
-    assert "Ana Berg saved changes to this page" in message
-    assert "Title" in panel.get_text()
-    assert "Sacroiliac" in " ".join(i.get_text() for i in panel.select("ins"))
-    assert "you changed this too" not in panel.get_text()
-    form = form_data(response.content.decode())
-    assert form["title"] == "Sacroiliac joint injection", "the field Ben did not change shows Ana's version"
-    assert go_to(response, panel) == "id_title"
-    assert textarea(response, section_key(form, "recovery")).endswith("Avoid heavy lifting for a day.")
-
-    saved(ben.post(url, form))
+    ben_form["body"] = RECOVERY + "\n\nAvoid heavy lifting for a day."
+    saved(ben.post(ben_url, ben_form))
     injection.refresh_from_db()
     assert injection.title == "Sacroiliac joint injection"
     assert body(injection, "recovery").endswith("Avoid heavy lifting for a day.")
 
 
-def test_two_different_sections_the_other_section_is_not_written_back(ana, ben, injection):
-    url = page_url(injection)
-    ana_form, ben_form = open_form(ana, url), open_form(ben, url)
-    ana_form[section_key(ana_form, "overview")] = OVERVIEW + "\n\nIt is not surgery."
-    saved(ana.post(url, ana_form))
-
-    ben_form[section_key(ben_form, "recovery")] = "Rest for the day.\n\nYou can drive the next day."
-    response = ben.post(url, ben_form)
-
-    assert body(injection, "overview") == OVERVIEW + "\n\nIt is not surgery."
-    assert body(injection, "recovery") == RECOVERY
-    message, panel = refusal(response)
-    assert "Ana Berg" in message
-    assert "Section \u201cOverview\u201d" in panel.get_text()
-    assert "Recovery" not in panel.get_text(), "only what Ana changed is listed"
-    form = form_data(response.content.decode())
-    assert textarea(response, section_key(form, "overview")).endswith("It is not surgery."), "refreshed"
-    assert textarea(response, section_key(form, "recovery")) == "Rest for the day.\n\nYou can drive the next day."
-
-    saved(ben.post(url, form))
+def test_two_different_sections_save_without_touching_each_other(ana, ben, injection):
+    ana_url, ben_url = section_url(injection, "overview"), section_url(injection, "recovery")
+    ana_form, ben_form = open_form(ana, ana_url), open_form(ben, ben_url)
+    ana_form["body"] = OVERVIEW + "\n\nIt is not surgery."
+    saved(ana.post(ana_url, ana_form))
+    ben_form["body"] = "Rest for the day.\n\nYou can drive the next day."
+    saved(ben.post(ben_url, ben_form))
     assert body(injection, "overview") == OVERVIEW + "\n\nIt is not surgery."
     assert body(injection, "recovery") == "Rest for the day.\n\nYou can drive the next day."
 
@@ -279,31 +262,26 @@ def test_a_section_added_meanwhile_is_listed_and_kept(ana, ben, injection):
     ben_form = open_form(ben, url)
     Section.objects.create(procedure=injection, kind="questions", body="- How long will it last?")
     ben_form["summary"] = "An injection that can ease pain in your lower back."
-    response = ben.post(url, ben_form)
-    message, panel = refusal(response)
-    assert "saved changes to this page" in message
-    assert "Questions to ask" in panel.get_text()
-    assert "Added" in panel.get_text()
-    form = form_data(response.content.decode())
-    assert textarea(response, section_key(form, "questions")) == "- How long will it last?"
-    saved(ben.post(url, form))
+    saved(ben.post(url, ben_form))
     assert body(injection, "questions") == "- How long will it last?"
     assert Procedure.objects.get(pk=injection.pk).summary == "An injection that can ease pain in your lower back."
+    listed = BeautifulSoup(ben.get(url).content, "html.parser").select("tr.page-section-row")
+    assert "questions" in [row["data-kind"] for row in listed], "the page lists the new section"
 
 
 def test_an_edited_section_deleted_meanwhile_comes_back_as_a_new_one(ana, ben, injection):
-    url = page_url(injection)
+    url = section_url(injection, "recovery")
     ben_form = open_form(ben, url)
     Section.objects.get(procedure=injection, kind="recovery").delete()
-    ben_form[section_key(ben_form, "recovery")] = "Rest at home today."
-    response = ben.post(url, ben_form)
-    message, panel = refusal(response)
-    assert "saved changes to this page" in message
-    assert "Deleted" in panel.get_text()
-    form = form_data(response.content.decode())
-    assert textarea(response, section_key(form, "recovery")) == "Rest at home today."
-    assert form[section_key(form, "recovery").replace("body", "id")] == "", "offered as a new section"
-    saved(ben.post(url, form))
+    ben_form["body"] = "Rest at home today."
+    response = ben.post(url, ben_form, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "removed this section after you opened it" in text
+    assert textarea(response, "body") == "Rest at home today.", "Ben's text is kept, offered as a new section"
+    form = form_data(text)
+    assert form["kind"] == "recovery"
+    saved(ben.post("/admin/procedures/section/add/", form))
     assert body(injection, "recovery") == "Rest at home today."
 
 
@@ -314,7 +292,7 @@ def test_clinic_hours_and_procedures_against_contact_details(ana, ben, clinic, i
     url = f"/admin/procedures/clinic/{clinic.pk}/change/"
     fusion = Procedure.objects.get(slug="si-joint-fusion")
     ana_form, ben_form = open_form(ana, url), open_form(ben, url)
-    ana_form[row_key(ana_form, "opening_hours", "closes", {"weekday": "0"})] = "18:00:00"
+    ana_form["day0_closes_1"] = "18:00"  # Monday closes
     ana_form["procedures"] = [str(injection.pk), str(fusion.pk)]
     saved(ana.post(url, ana_form))
 
@@ -328,13 +306,14 @@ def test_clinic_hours_and_procedures_against_contact_details(ana, ben, clinic, i
     message, panel = refusal(response)
     assert "Ana Berg saved changes to this clinic" in message
     text = " ".join(panel.get_text().split())
-    assert "Opening hours \u201cMonday\u201d" in text
+    assert "Monday closes" in text, "the day and the field"
+    assert "18:00" in [i.get_text() for i in panel.select("ins")], "the time without seconds"
     assert "Procedures" in text
     assert "SI joint fusion" in " ".join(i.get_text() for i in panel.select("ins"))
     form = form_data(response.content.decode())
     assert form["phone"] == "(612) 555-0111", "Ben's text kept"
     assert sorted(form["procedures"]) == sorted([str(injection.pk), str(fusion.pk)]), "refreshed"
-    assert form[row_key(form, "opening_hours", "closes", {"weekday": "0"})].startswith("18:00")
+    assert form["day0_closes_1"] == "18:00"
 
     saved(ben.post(url, form))
     clinic.refresh_from_db()
@@ -375,15 +354,15 @@ def test_site_details_same_field(ana, ben, details):
 def stale_forms(kind, ana, ben, injection, clinic, details):
     """(url, Ben's stale form, how to read Ana's change back) after Ana saved a change."""
     if kind == "page":
-        url = page_url(injection)
+        url = section_url(injection, "overview")
         ben_form, ana_form = open_form(ben, url), open_form(ana, url)
-        ana_form[section_key(ana_form, "overview")] = "Ana's overview."
+        ana_form["body"] = "Ana's overview."
         saved(ana.post(url, ana_form))
         return url, ben_form, lambda: body(injection, "overview") == "Ana's overview."
     if kind == "clinic":
         url = f"/admin/procedures/clinic/{clinic.pk}/change/"
         ben_form, ana_form = open_form(ben, url), open_form(ana, url)
-        ana_form[row_key(ana_form, "opening_hours", "opens", {"weekday": "1"})] = "09:30:00"
+        ana_form["day1_opens_1"] = "09:30"  # Tuesday opens
         saved(ana.post(url, ana_form))
         return url, ben_form, lambda: clinic.opening_hours.get(weekday=1).opens == datetime.time(9, 30)
     url = f"/admin/procedures/sitedetails/{details.pk}/change/"
@@ -404,10 +383,11 @@ def test_a_save_that_changes_nothing_is_not_refused_and_writes_nothing(kind, ana
 
 
 def test_a_save_from_a_current_form_goes_straight_through(ana, injection):
-    url = page_url(injection)
+    url = section_url(injection, "overview")
     form = open_form(ana, url)
-    form[section_key(form, "overview")] = "A new overview."
+    form["body"] = "A new overview."
     saved(ana.post(url, form))
+    url = page_url(injection)
     form = open_form(ana, url)
     form["title"] = "SI joint injection (steroid)"
     saved(ana.post(url, form))
@@ -417,19 +397,19 @@ def test_a_save_from_a_current_form_goes_straight_through(ana, injection):
 
 @pytest.mark.parametrize("token", [None, "forged"])
 def test_a_form_without_a_valid_opened_marker_is_refused_keeping_the_text(ana, injection, token):
-    url = page_url(injection)
+    url = section_url(injection, "overview")
     form = open_form(ana, url)
     if token is None:
         del form["opened_state"]
     else:
         form["opened_state"] = token
-    form[section_key(form, "overview")] = "Typed in an old tab."
+    form["body"] = "Typed in an old tab."
     response = ana.post(url, form)
     assert response.status_code == 200
     assert "could not tell when you opened this form" in response.content.decode()
     assert body(injection, "overview") == OVERVIEW
     form = form_data(response.content.decode())
-    assert textarea(response, section_key(form, "overview")) == "Typed in an old tab."
+    assert textarea(response, "body") == "Typed in an old tab."
     saved(ana.post(url, form))
     assert body(injection, "overview") == "Typed in an old tab."
 
@@ -452,22 +432,22 @@ def test_history_records_the_second_save_as_bens(ana, ben, injection):
 
 
 def test_a_conflict_and_a_mistake_in_the_editors_own_text_are_both_shown(ana, ben, injection):
-    url = page_url(injection)
+    url = section_url(injection, "overview")
     ana_form, ben_form = open_form(ana, url), open_form(ben, url)
-    ana_form["title"] = "Sacroiliac joint injection"
+    ana_form["body"] = OVERVIEW + "\n\nIt is not surgery."
     saved(ana.post(url, ana_form))
-    ben_form[section_key(ben_form, "overview")] = "# A second title"
+    ben_form["body"] = "# A second title"
     response = ben.post(url, ben_form)
     page = response.content.decode()
-    assert "Ana Berg saved changes to this page" in page
-    assert "Line 1: A level-1 heading" in page, "the editor's own mistake is still pointed out"
+    assert "Ana Berg saved changes to this section" in page
+    summary = BeautifulSoup(page, "html.parser").select_one(".error-summary")
+    assert "Line 1: A level-1 heading" in summary.get_text(), "the editor's own mistake is still pointed out"
+    assert summary.select_one("a")["href"] == "#id_body"
+    assert textarea(response, "body") == "# A second title"
     form = form_data(page)
-    assert form["title"] == "Sacroiliac joint injection"
-    assert textarea(response, section_key(form, "overview")) == "# A second title"
-    form[section_key(form, "overview")] = "### A sub-heading\n\nAn injection into the joint."
+    form["body"] = "### A sub-heading\n\nAn injection into the joint."
     saved(ben.post(url, form))
     assert body(injection, "overview") == "### A sub-heading\n\nAn injection into the joint."
-    assert Procedure.objects.get(pk=injection.pk).title == "Sacroiliac joint injection"
 
 
 # --- Any mix of edits -----------------------------------------------------------------------------------
@@ -476,8 +456,12 @@ PARTS = ["title", "summary", "duration", "overview", "during", "recovery"]
 edits = st.sets(st.sampled_from(PARTS), max_size=4)
 
 
-def part_key(form, part):
-    return part if part in form else section_key(form, part)
+def part_url(procedure, part):
+    return page_url(procedure) if part in PARTS[:3] else section_url(procedure, part)
+
+
+def part_key(part):
+    return part if part in PARTS[:3] else "body"
 
 
 def part_value(procedure, part):
@@ -501,22 +485,28 @@ def test_any_mix_of_edits_loses_nothing(ana, ben, anas, bens):
     )
     for kind in ("overview", "during", "recovery"):
         Section.objects.create(procedure=procedure, kind=kind, body=f"The {kind} section.")
-    url = page_url(procedure)
     original = {part: part_value(procedure, part) for part in PARTS}
-    ana_form, ben_form = open_form(ana, url), open_form(ben, url)
+    # Each opens every screen first (the page's details and each section), then each saves the screens
+    # where they changed something: Ana first, then Ben from forms opened before Ana's saves.
+    urls = {part_url(procedure, part) for part in PARTS}
+    ana_forms = {url: open_form(ana, url) for url in urls}
+    ben_forms = {url: open_form(ben, url) for url in urls}
     for part in anas:
-        ana_form[part_key(ana_form, part)] = f"Ana's {part}."
-    saved(ana.post(url, ana_form))
+        ana_forms[part_url(procedure, part)][part_key(part)] = f"Ana's {part}."
+    for url in {part_url(procedure, part) for part in anas}:
+        saved(ana.post(url, ana_forms[url]))
     for part in bens:
-        ben_form[part_key(ben_form, part)] = f"Ben's {part}."
-
-    response = ben.post(url, ben_form)
-    if bens and anas:
-        message, panel = refusal(response)
-        assert "Ana Berg" in message
-        assert {part for part in PARTS if f"Ana's {part}." in panel.get_text()} == anas, "every change of Ana's shown"
-        response = ben.post(url, form_data(response.content.decode()))
-    saved(response)
+        ben_forms[part_url(procedure, part)][part_key(part)] = f"Ben's {part}."
+    for url in {part_url(procedure, part) for part in bens}:
+        response = ben.post(url, ben_forms[url])
+        anas_here = {part for part in anas if part_url(procedure, part) == url}
+        if anas_here:
+            message, panel = refusal(response)
+            assert "Ana Berg" in message
+            shown = {part for part in PARTS if f"Ana's {part}." in panel.get_text()}
+            assert shown == anas_here, "every change of Ana's on this screen is shown"
+            response = ben.post(url, form_data(response.content.decode()))
+        saved(response)
 
     for part in PARTS:
         expected = f"Ben's {part}." if part in bens else f"Ana's {part}." if part in anas else original[part]

@@ -88,14 +88,26 @@ def form_data(client, url):
     return data
 
 
+def section_url(client, procedure, kind):
+    """The section's own edit screen, found the way an editor finds it: from the page's list of sections."""
+    soup = BeautifulSoup(client.get(change_url(procedure)).content, "html.parser")
+    return soup.select_one(f'tr.page-section-row[data-kind="{kind}"] a')["href"]
+
+
 def save_change(client, procedure, *, overview=NEW_OVERVIEW, summary=None):
-    url = change_url(procedure)
-    data = form_data(client, url)
-    index = next(key.split("-")[1] for key, value in data.items() if key.endswith("-kind") and value == "overview")
-    data[f"sections-{index}-body"] = overview
+    """The page details (when summary is given), then the overview on its own screen: two saves."""
+    response = None
     if summary is not None:
+        url = change_url(procedure)
+        data = form_data(client, url)
         data["summary"] = summary
-    return client.post(url, data, follow=True)
+        response = client.post(url, data, follow=True)
+    if overview is not None:
+        url = section_url(client, procedure, "overview")
+        data = form_data(client, url)
+        data["body"] = overview
+        response = client.post(url, data, follow=True)
+    return response
 
 
 def public_page(slug="si-joint-injection"):
@@ -193,7 +205,8 @@ def test_a_reviewers_own_save_publishes_at_once(rosa, injection):
     assert "was changed successfully" in response.content.decode()
     assert not PendingVersion.objects.exists()
     assert "It can ease pain for a year." in public_page()
-    assert injection.history.first().history_change_reason == "Edited and approved by Rosa Diaz"
+    overview = Section.objects.get(procedure=injection, kind="overview")
+    assert overview.history.first().history_change_reason == "Edited and approved by Rosa Diaz"
 
 
 def test_a_draft_saves_directly(erin, rosa):
@@ -224,12 +237,14 @@ def test_the_reviewer_group_can_approve_and_edit():
 
 def test_a_stale_save_is_still_refused_when_the_change_would_wait(erin, rosa, injection):
     """The "no edit lost" check runs before sign-off: a form opened before a reviewer's save is refused."""
-    url = change_url(injection)
+    url = section_url(erin[1], injection, "overview")
     stale = form_data(erin[1], url)
     save_change(rosa[1], injection)  # Rosa's urgent fix goes live
-    stale["summary"] = "An injection that can ease pain in the lower back."
+    stale["body"] = OVERVIEW + "\n\nAsk us anything."
     response = erin[1].post(url, stale, follow=True)
-    assert "Not saved yet." in response.content.decode()
+    text = response.content.decode()
+    assert "Not saved yet." in text
+    assert "Ask us anything." in BeautifulSoup(text, "html.parser").select_one("textarea[name=body]").get_text()
     assert not PendingVersion.objects.exists()
     assert "It can ease pain for a year." in public_page()
 
@@ -286,3 +301,63 @@ def test_approving_a_change_whose_address_was_taken_since_is_refused_without_har
     pending.refresh_from_db()
     assert pending.status == "pending"
     assert "ease pain for months" in public_page()
+
+
+def test_an_editor_adding_a_section_to_a_published_page_waits_for_sign_off(erin, rosa, injection):
+    page = BeautifulSoup(erin[1].get(change_url(injection)).content, "html.parser")
+    add = next(a["href"] for a in page.select(".page-sections-missing a") if "Questions to ask" in a.get_text())
+    screen = BeautifulSoup(erin[1].get(add).content, "html.parser")
+    assert "your change waits for a clinical reviewer" in screen.get_text()
+    data = form_data(erin[1], add)
+    data["body"] = "- Will it hurt?"
+    response = erin[1].post("/admin/procedures/section/add/", data, follow=True)
+    assert "Your change is waiting for clinical sign-off" in response.content.decode()
+    assert not Section.objects.filter(procedure=injection, kind="questions").exists(), "not live"
+    pending = PendingVersion.objects.get(status="pending")
+    assert pending.state["sections"]["questions"] == "- Will it hurt?"
+    assert pending.state["sections"]["overview"] == OVERVIEW, "the rest of the page as it is"
+    rosa[1].post(f"/admin/procedures/procedure/signoff/{pending.pk}/approve/")
+    assert Section.objects.get(procedure=injection, kind="questions").body == "- Will it hurt?"
+    assert "Will it hurt?" in public_page()
+
+
+def test_an_editors_restore_of_one_section_waits_for_sign_off(erin, rosa, injection):
+    save_change(rosa[1], injection)  # live now: "for a year"
+    history = BeautifulSoup(
+        erin[1].get(f"/admin/procedures/procedure/{injection.pk}/page-history/").content, "html.parser"
+    )
+    older = [a["href"] for a in history.select("a.restore-part") if "Overview" in a.get_text()][-1]
+    erin[1].post(older)
+    assert "It can ease pain for a year." in public_page(), "the live page is untouched"
+    assert PendingVersion.objects.get(status="pending").state["sections"]["overview"] == OVERVIEW
+
+
+def test_the_queue_and_the_page_name_the_author_and_the_time_in_the_site_zone(erin, rosa, injection):
+    propose(erin, rosa, injection)
+    pending = PendingVersion.objects.get()
+    local = timezone.localtime(pending.updated_at)
+    when = f"{local:%B} {local.day}, {local.year}"
+    queue = " ".join(
+        BeautifulSoup(rosa[1].get("/admin/procedures/procedure/signoff/").content, "html.parser").get_text().split()
+    )
+    assert f"Saved by Erin Walsh, {when}, " in queue
+    assert local.strftime("%Z") in queue, "the zone is named"
+    page = " ".join(BeautifulSoup(erin[1].get(change_url(injection)).content, "html.parser").get_text().split())
+    assert f"saved by Erin Walsh, {when}, " in page
+    assert "Changed, waiting for sign-off" in page, "the section list marks the section that waits"
+
+
+def test_an_editor_goes_on_from_the_waiting_text_of_a_section(erin, rosa, injection):
+    propose(erin, rosa, injection)
+    url = section_url(erin[1], injection, "overview")
+    screen = BeautifulSoup(erin[1].get(url).content, "html.parser")
+    assert screen.select_one("textarea[name=body]").get_text().strip() == NEW_OVERVIEW, "the waiting text"
+    assert "as it is in the waiting change" in screen.get_text()
+    data = form_data(erin[1], url)
+    data["body"] = data["body"].replace("for a year", "for up to a year")
+    erin[1].post(url, data)
+    assert PendingVersion.objects.get().state["sections"]["overview"].endswith("for up to a year.")
+    assert Section.objects.get(procedure=injection, kind="overview").body == OVERVIEW, "live untouched"
+    # A reviewer edits the live text, not the waiting one.
+    live = BeautifulSoup(rosa[1].get(url).content, "html.parser")
+    assert live.select_one("textarea[name=body]").get_text().strip() == OVERVIEW

@@ -84,32 +84,34 @@ def signed_in(page, site, username):
 
 
 def section_box(page, kind):
-    kinds = page.locator("select[name$='-kind']")
-    index = next(i for i in range(kinds.count()) if kinds.nth(i).input_value() == kind)
-    return page.locator(f"textarea[name='sections-{index}-body']")
+    """Open the section's own screen from the page's list of sections; its text box."""
+    page.locator(f"tr.page-section-row[data-kind='{kind}'] a").click()
+    return page.locator("textarea[name='body']")
 
 
 def test_second_nurse_is_refused_sees_the_change_and_nothing_is_lost(live_server, injection, people):
     ana = people(live_server.url, "ana")
-    ben = people(live_server.url, "ben")  # opened before Ana saves
+    ben = people(live_server.url, "ben")
+    bens_box = section_box(ben, "during")  # opened before Ana saves
 
     anas_text = DURING.replace("about 10 minutes", "about 15 minutes")
     section_box(ana, "during").fill(anas_text)
-    ana.click("input[name=_save]")
+    ana.click("input[name=_save] >> nth=-1")
     ana.locator(".messagelist .success").wait_for()
 
     bens_sentence = "You can bring someone with you to drive you home."
-    section_box(ben, "during").fill(DURING + "\n\n" + bens_sentence)
-    ben.click("input[name=_save]")
+    bens_box.fill(DURING + "\n\n" + bens_sentence)
+    ben.click("input[name=_save] >> nth=-1")
 
     refusal = ben.locator(".edit-conflict-message")
     refusal.wait_for()
-    assert "Not saved yet. Ana Berg saved changes to this page" in refusal.inner_text()
+    assert "Not saved yet. Ana Berg saved changes to this section" in refusal.inner_text()
     assert Section.objects.get(procedure=injection, kind="during").body == anas_text, "Ana's change survives"
     panel = ben.get_by_role("region", name="What Ana Berg changed", exact=False)
-    assert "What happens during the procedure" in panel.inner_text()
+    assert "you changed this too" in panel.inner_text()
     assert panel.locator("ins").all_inner_texts() == ["15"]
-    assert section_box(ben, "during").input_value().endswith(bens_sentence), "Ben's text is still there"
+    box = ben.locator("textarea[name='body']")
+    assert box.input_value().endswith(bens_sentence), "Ben's text is still there"
 
     people.axe_running.append(True)
     results = Axe().run(ben, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
@@ -119,7 +121,7 @@ def test_second_nurse_is_refused_sees_the_change_and_nothing_is_lost(live_server
     ben.screenshot(path="/tmp/conflict.png", full_page=False)
 
     # Ben puts his sentence on top of Ana's version and saves again, on purpose.
-    section_box(ben, "during").fill(anas_text + "\n\n" + bens_sentence)
-    ben.click("input[name=_save]")
+    box.fill(anas_text + "\n\n" + bens_sentence)
+    ben.click("input[name=_save] >> nth=-1")
     ben.locator(".messagelist .success").wait_for()
     assert Section.objects.get(procedure=injection, kind="during").body == anas_text + "\n\n" + bens_sentence

@@ -22,15 +22,14 @@ def test_editor_edits_a_section_and_the_public_page_changes(site, page_at):
     page.get_by_role("link", name="Procedures").first.click()
     page.get_by_role("link", name="SI joint injection").click()
 
-    editor_box = page.locator("textarea[name$='-body']").nth(6)  # Follow-up, the seventh section
-    assert "follow" in page.locator("select[name$='-kind']").nth(6).input_value()
-    editor_box.scroll_into_view_if_needed()
+    page.locator("tr.page-section-row[data-kind='follow_up'] a").click()  # the section's own screen
+    editor_box = page.locator("textarea[name='body']")
     editor_box.fill("### Your check-up\n\nWe will phone you **two weeks** after the injection.")
-    preview = page.locator(".markdownx-preview").nth(6)
+    preview = page.locator(".markdownx-preview")
     preview.locator("strong", has_text="two weeks").wait_for(timeout=10_000)
     assert preview.locator("h3").inner_text() == "Your check-up"
 
-    page.click("input[name=_save]")
+    page.click("input[name=_save] >> nth=0")  # Save at the top
     page.locator(".messagelist .success").wait_for()
 
     public = page_at(390)
