@@ -32,10 +32,11 @@ from .admin_forms import (
     SiteDetailsForm,
     clinic_hours_periods,
 )
+from .checks import save_messages
 from .concurrency import CONFLICT_CODE, NothingLostAdminMixin
 from .history import local_time_text, page_timeline
 from .models import Clinic, PendingVersion, Procedure, ProcedureRedirect, Section, SiteDetails, Weekday
-from .readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences_too_hard
+from .readability import TARGET_GRADE, reading_grade
 from .sections import SECTION_CHOICES, SECTION_HEADING
 from .signoff import (
     APPROVE_PERMISSION,
@@ -68,22 +69,9 @@ def time_zone_name():
 
 
 def readability_warn(request, heading, body):
-    """Warn when a section is hard to read: its grade, or one very hard sentence even when the average is fine."""
-    grade = reading_grade(body)
-    if grade > TARGET_GRADE:
-        hardest = "; ".join(f"\u201c{sentence}\u201d (grade {g})" for g, sentence in hardest_sentences(body))
-        messages.warning(
-            request,
-            f"\u201c{heading}\u201d reads at grade {grade}; aim for {TARGET_GRADE:g} or lower. "
-            f"Hardest to read: {hardest or 'long sentences and long words throughout'}.",
-        )
-        return
-    for g, sentence in sentences_too_hard(body):
-        messages.warning(
-            request,
-            f"\u201c{heading}\u201d has a sentence at grade {g}: \u201c{sentence}\u201d. "
-            f"Try splitting it into shorter sentences with everyday words.",
-        )
+    """The warnings a save shows: the live checks' own (checks.py), so the editor and the save agree."""
+    for message in save_messages(heading, body):
+        messages.warning(request, message)
 
 
 class ErrorSummaryMixin:

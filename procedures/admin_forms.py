@@ -6,7 +6,6 @@ from collections import Counter
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.forms.models import BaseInlineFormSet
-from markdownx.widgets import AdminMarkdownxWidget
 
 from . import validation
 from .content.fields import CLINIC, PROCEDURE, SITE, Text
@@ -14,6 +13,7 @@ from .markdown import markdown_problems
 from .models import Clinic, OpeningHours, Procedure, Section, SiteDetails, Weekday
 from .sections import SECTION_HEADING
 from .validation import Invalid
+from .widgets import SectionBodyWidget
 
 
 def accessibility_errors(text):
@@ -79,7 +79,7 @@ class SectionForm(forms.ModelForm):
     class Meta:
         model = Section
         fields = ["kind", "body"]
-        widgets = {"body": AdminMarkdownxWidget}
+        widgets = {"body": SectionBodyWidget}
         labels = {"kind": "Section", "body": "Text"}
 
     def clean_body(self):
@@ -101,7 +101,7 @@ class SectionAddForm(SectionForm):
 
     class Meta(SectionForm.Meta):
         fields = ["procedure", "kind", "body"]
-        widgets = {"body": AdminMarkdownxWidget, "procedure": forms.HiddenInput}
+        widgets = {"body": SectionBodyWidget, "procedure": forms.HiddenInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -250,7 +250,7 @@ class SiteDetailsForm(SharedRulesMixin, forms.ModelForm):
             "urgent_care",
             "languages",
         ]
-        widgets = dict.fromkeys(("disclaimer", "urgent_care", "languages"), AdminMarkdownxWidget)
+        widgets = dict.fromkeys(("disclaimer", "urgent_care", "languages"), SectionBodyWidget)
 
 
 US_TIME_ZONES = [
