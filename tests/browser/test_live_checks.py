@@ -16,7 +16,7 @@ from procedures.models import Section
 from procedures.widgets import SectionBodyWidget
 
 SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots-live"))
-BODY = "textarea[name$='-body'], textarea[name='body']"  # inline on the page today, or a section's own screen
+BODY = "textarea[name='body']"  # a section's own screen
 HARD = (
     "Prior to the procedure, the physician will utilize fluoroscopy to facilitate comprehensive "
     "visualization of the sacroiliac articulation."
@@ -57,6 +57,8 @@ def editor_page(site, page_at, editor_widget):
         page.click("input[type=submit]")
         page.get_by_role("link", name="Procedures").first.click()
         page.get_by_role("link", name="SI joint injection").click()
+        # One section at a time: the page lists its sections; the editor is on the section's own screen.
+        page.locator(".page-sections").get_by_role("link", name="Overview").click()
         return page
 
     return open_editor
