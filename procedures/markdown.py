@@ -209,7 +209,7 @@ def _help_panels(html):
     panels = []
     for (key, label, _heading), (_text, heading, body) in zip(HELP_LEVELS, blocks, strict=True):
         if key == "emergency":
-            call = '<p class="help-panel__call"><a class="call-link" href="tel:911">Call 911</a></p>'
+            call = '<p class="help-panel__call"><a class="phone-link phone-link--emergency" href="tel:911">Call 911</a></p>'
         else:
             call = CLINIC_CALL_SLOT
         panels.append(

@@ -130,6 +130,17 @@ class Procedure(models.Model):
     def get_absolute_url(self):
         return reverse("procedures:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        # As the loader: a published page lists where its facts come from. Checked when a page is
+        # published (or created published), so a save that changes nothing else is never refused.
+        was_published = (
+            self.pk and Procedure.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists()
+        )
+        if self.status == self.Status.PUBLISHED and not self.sources and not was_published:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError("A published page must list its sources: add at least one under Sources.")
+
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
@@ -215,7 +226,14 @@ class Section(models.Model):
             procedure = self.procedure
         except Procedure.DoesNotExist:
             return
-        problems = section_problems(self.kind, self.body, sources=procedure.sources, status=procedure.status)
+        status = procedure.status
+        if self.pk and status == Procedure.Status.PUBLISHED:
+            # The three help levels are checked on what is written or published now: a section saved
+            # unchanged on a page that was already live is not refused for a rule newer than it.
+            stored = Section.objects.filter(pk=self.pk).values_list("kind", "body", "procedure__status").first()
+            if stored and stored == (self.kind, normalise_markdown(self.body), Procedure.Status.PUBLISHED):
+                status = "unchanged"
+        problems = section_problems(self.kind, self.body, sources=procedure.sources, status=status)
         if problems:
             from django.core.exceptions import ValidationError
 
