@@ -46,13 +46,19 @@ class GuideForm(forms.ModelForm):
         for name in ("title", "summary", "reviewed_by"):
             if cleaned.get(name):
                 try:
-                    cleaned[name] = validation.line_text(cleaned[name], max_length=Guide._meta.get_field(name).max_length)
+                    cleaned[name] = validation.line_text(
+                        cleaned[name], max_length=Guide._meta.get_field(name).max_length
+                    )
                 except Invalid as invalid:
                     self.add_error(name, invalid.messages())
         problem = validation.review_dates_problem(cleaned.get("last_reviewed"), cleaned.get("next_review_due"))
         if problem:
             self.add_error("next_review_due", problem)
-        if cleaned.get("status") == Guide.Status.PUBLISHED and not cleaned.get("sources") and "sources" not in self.errors:
+        if (
+            cleaned.get("status") == Guide.Status.PUBLISHED
+            and not cleaned.get("sources")
+            and "sources" not in self.errors
+        ):
             self.add_error("sources", "A published guide must list its sources.")
         return cleaned
 

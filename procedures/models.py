@@ -133,9 +133,7 @@ class Procedure(models.Model):
     def clean(self):
         # As the loader: a published page lists where its facts come from. Checked when a page is
         # published (or created published), so a save that changes nothing else is never refused.
-        was_published = (
-            self.pk and Procedure.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists()
-        )
+        was_published = self.pk and Procedure.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists()
         if self.status == self.Status.PUBLISHED and not self.sources and not was_published:
             from django.core.exceptions import ValidationError
 

@@ -21,7 +21,9 @@ SOURCES_HELP = (
 
 def sources_as_text(sources):
     return "\n".join(
-        " | ".join((item.get("title", ""), item.get("publisher", ""), item.get("url", ""), str(item.get("checked", ""))))
+        " | ".join(
+            (item.get("title", ""), item.get("publisher", ""), item.get("url", ""), str(item.get("checked", "")))
+        )
         for item in sources or []
     )
 

@@ -292,8 +292,10 @@ def help_level_problems(text):
 
 
 def section_problems(kind, text, *, sources=(), status="published"):
-    """Problems of a section that depend on its page: citations with no source; the help levels."""
-    problems = citation_problems(text, len(sources or ()))
+    """Problems of a section that depend on its page: citations with no source; the help levels.
+
+    sources=None: the page's sources are themselves broken, so citations are not checked against them."""
+    problems = citation_problems(text, len(sources)) if sources is not None else []
     if kind == "get_help" and status == "published":
         problems += help_level_problems(text)
     return problems

@@ -129,11 +129,14 @@ def procedure_parse(path):
     problem = validation.review_dates_problem(state["last_reviewed"], state["next_review_due"])
     if problem:
         check.error("next_review_due", f"`next_review_due` must be after `last_reviewed`. {problem}")
-    if state["status"] == "published" and not state["sources"]:
+    # With a broken source list, the problem is reported once, not again as every citation.
+    sources_checked = not any(error.message.startswith("`sources`") for error in check.errors)
+    if sources_checked and state["status"] == "published" and not state["sources"]:
         check.error("status", "A published page must list its `sources` (see content/README.md).")
     state["sections"], headings, first_lines = _sections_parse(lines, body_start=end + 1, check=check)
     for kind, body in state["sections"].items():
-        problems = validation.section_problems(kind, body, sources=state["sources"], status=state["status"])
+        sources = state["sources"] if sources_checked else None
+        problems = validation.section_problems(kind, body, sources=sources, status=state["status"])
         for line, message in problems:
             check.error(None, message, first_lines[kind] + line - 1 if line else first_lines[kind] - 1)
     for heading in validation.missing_sections(state["status"], headings):
@@ -425,9 +428,7 @@ def content_parse(content_dir):
             errors += invalid.errors
             continue
         if document.key in seen_guides:
-            errors.append(
-                ContentError(path, document.lines.get("slug"), f"The slug {document.key!r} is already used.")
-            )
+            errors.append(ContentError(path, document.lines.get("slug"), f"The slug {document.key!r} is already used."))
             continue
         seen_guides[document.key] = document
         guides.append(document)

@@ -39,9 +39,11 @@ def with_clinic_call(body_html, site):
     if CLINIC_CALL_SLOT not in body_html:
         return mark_safe(body_html)  # noqa: S308 - stored HTML, sanitised at save (markdown.py)
     if site and site.phone:
-        hours = format_html('<p class="help-panel__hours">Lines are open {}.</p>', site.opening_hours) if (
-            site.opening_hours
-        ) else ""
+        hours = (
+            format_html('<p class="help-panel__hours">Lines are open {}.</p>', site.opening_hours)
+            if (site.opening_hours)
+            else ""
+        )
         call = format_html(
             '<p class="help-panel__call"><a class="phone-link" href="{}"><span class="phone-link__label">'
             'Call us at</span> <span class="phone-link__number">{}</span></a></p>{}',
