@@ -193,6 +193,9 @@ def faq_pairs(body_html):
 # Where a help panel offers the clinic's own number: the page fills it in from the site details, so a
 # changed phone number or opening hours shows at once without re-rendering any section.
 CLINIC_CALL_SLOT = '<div class="help-panel__clinic"></div>'
+EMERGENCY_CALL = (
+    '<p class="help-panel__call"><a class="phone-link phone-link--emergency" href="tel:911">Call 911</a></p>'
+)
 
 
 def _help_panels(html):
@@ -208,10 +211,7 @@ def _help_panels(html):
         return html
     panels = []
     for (key, label, _heading), (_text, heading, body) in zip(HELP_LEVELS, blocks, strict=True):
-        if key == "emergency":
-            call = '<p class="help-panel__call"><a class="phone-link phone-link--emergency" href="tel:911">Call 911</a></p>'
-        else:
-            call = CLINIC_CALL_SLOT
+        call = EMERGENCY_CALL if key == "emergency" else CLINIC_CALL_SLOT
         panels.append(
             f'<section class="help-panel help-panel--{key}">'
             f'<p class="help-panel__level"><span class="help-panel__icon" aria-hidden="true"></span>{label}</p>'

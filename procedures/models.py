@@ -479,6 +479,9 @@ class Guide(models.Model):
         self.body_html = guide_html(self.body)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("procedures:guide", kwargs={"slug": self.slug})
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
@@ -487,9 +490,6 @@ class Guide(models.Model):
         problems = citation_problems(self.body, len(self.sources or []))
         if problems:
             raise ValidationError({"body": [f"Line {line}: {message}" for line, message in problems]})
-
-    def get_absolute_url(self):
-        return reverse("procedures:guide", kwargs={"slug": self.slug})
 
     @property
     def is_published(self):

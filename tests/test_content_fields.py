@@ -33,7 +33,7 @@ key_facts:
 reviewed_by: Dr Example
 last_reviewed: 2026-09-21
 next_review_due: 2027-09-21
-sources: [{{title: SI joint injection, publisher: Example Hospital, url: "https://www.example.org/", checked: 2026-09-21}}]
+sources: [{{title: SI joint injection, publisher: Example, url: "https://www.example.org/", checked: 2026-09-21}}]
 ---
 """
 

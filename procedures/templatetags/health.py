@@ -37,7 +37,7 @@ def not_past(value):
 def with_clinic_call(body_html, site):
     """A section's stored HTML with the clinic's number and opening hours in the help panels that offer them."""
     if CLINIC_CALL_SLOT not in body_html:
-        return mark_safe(body_html)  # noqa: S308 - stored HTML, sanitised at save (markdown.py)
+        return mark_safe(body_html)
     if site and site.phone:
         hours = (
             format_html('<p class="help-panel__hours">Lines are open {}.</p>', site.opening_hours)
@@ -53,4 +53,4 @@ def with_clinic_call(body_html, site):
         )
     else:
         call = ""
-    return mark_safe(body_html.replace(CLINIC_CALL_SLOT, call))  # noqa: S308 - stored HTML plus escaped details
+    return mark_safe(body_html.replace(CLINIC_CALL_SLOT, call))
