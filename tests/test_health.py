@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from django import forms
 from django.core.cache import cache
 
+import procedures.admin_health  # noqa: F401  (registers the guide and glossary admins; admin.py imports it too)
 from procedures.content import ContentInvalid, content_export, content_load
 from procedures.models import ContentVersion, GlossaryTerm, Guide, Procedure, Section
 from procedures.sources import SourcesFormField
@@ -424,3 +425,54 @@ def test_clinic_pages_say_wheelchair_accessible(client, loaded):
     text = soup_of(client, "/clinics/edina/").get_text(" ")
     assert "Wheelchair accessible" in text
     assert "Step-free access" not in text
+
+
+# --- The admin for guides and the glossary (procedures/admin_health.py) ----------------------------------
+
+
+def test_staff_add_a_glossary_term_in_the_admin_and_pages_link_it(admin_client, loaded):
+    response = admin_client.post(
+        "/admin/procedures/glossaryterm/add/",
+        {"term": "X-ray", "also_called": "", "forms": "X-rays\nx ray", "definition": "A picture of the inside of you."},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    term = GlossaryTerm.objects.get(term="X-ray")
+    assert term.forms == ["X-rays", "x ray"]
+    assert term.history.count() == 1
+    html = Section.objects.get(procedure__slug="si-joint-injection", kind="during").body_html
+    assert html.count('href="/glossary/#x-ray"') == 1
+
+
+def test_the_guide_admin_names_the_bad_source_line(admin_client, loaded):
+    guide = Guide.objects.get()
+    response = admin_client.get(f"/admin/procedures/guide/{guide.pk}/change/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert (
+        "Low back pain and sciatica (test source) | Test Institute for Care | https://www.example.org/low-back-pain"
+        in text
+    )
+    data = {
+        "title": guide.title,
+        "slug": guide.slug,
+        "status": "published",
+        "summary": guide.summary,
+        "body": guide.body + "\n\nMore [2].",
+        "sources": "One | Two | https://www.example.org/one | 2026-01-01\nBad | Source | not-a-url | 2026-01-01",
+        "for_clinical_review": "",
+        "reviewed_by": guide.reviewed_by,
+        "last_reviewed": "2026-05-04",
+        "next_review_due": "2027-05-04",
+    }
+    response = admin_client.post(f"/admin/procedures/guide/{guide.pk}/change/", data)
+    assert response.status_code == 200
+    assert "Line 2: Source 2 has `url` &#x27;not-a-url&#x27;" in response.content.decode()
+    data["sources"] = "One | Two | https://www.example.org/one | 2026-01-01"
+    response = admin_client.post(f"/admin/procedures/guide/{guide.pk}/change/", data)
+    assert "The citation [2] points to no source: the page has 1 source." in response.content.decode()
+    data["body"] = guide.body
+    assert admin_client.post(f"/admin/procedures/guide/{guide.pk}/change/", data).status_code == 302
+    guide.refresh_from_db()
+    assert guide.sources == [
+        {"title": "One", "publisher": "Two", "url": "https://www.example.org/one", "checked": "2026-01-01"}
+    ]
