@@ -11,6 +11,7 @@ import threading
 
 from django.db import transaction
 from django.utils.html import strip_tags
+from django.utils.text import slugify
 
 from .markdown import content_to_html, text_transform
 
@@ -74,7 +75,26 @@ def procedure_sections_render(procedure_id, *, glossary=None):
 
 
 def guide_html(body, *, glossary=None):
-    return content_to_html(body, glossary=glossary or glossary_current(), seen=set())
+    """A guide's HTML: each `## ` section gets an anchor for the page's contents list."""
+    html = content_to_html(body, glossary=glossary or glossary_current(), seen=set())
+    used = set()
+
+    def anchored(match):
+        anchor = slugify(strip_tags(match.group(1))) or "section"
+        while anchor in used:
+            anchor += "-more"
+        used.add(anchor)
+        return f'<h2 id="{anchor}">{match.group(1)}</h2>'
+
+    return re.sub(r"<h2>(.*?)</h2>", anchored, html)
+
+
+def guide_contents(body_html):
+    """[(anchor, heading text)] of a stored guide's `## ` sections, for its "On this page" list."""
+    return [
+        (anchor, html.unescape(strip_tags(text)))
+        for anchor, text in re.findall(r'<h2 id="([^"]+)">(.*?)</h2>', body_html or "")
+    ]
 
 
 @contextlib.contextmanager

@@ -482,6 +482,12 @@ class Guide(models.Model):
     def get_absolute_url(self):
         return reverse("procedures:guide", kwargs={"slug": self.slug})
 
+    @property
+    def contents(self):
+        from .glossary import guide_contents
+
+        return guide_contents(self.body_html)
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
