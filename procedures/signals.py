@@ -39,3 +39,12 @@ def clinic_procedures_changed(sender, action, **kwargs):
 # A changed term changes the links on every page: render them again (and bump the version, there).
 post_save.connect(glossary_changed, sender=GlossaryTerm, dispatch_uid="glossary-changed-save")
 post_delete.connect(glossary_changed, sender=GlossaryTerm, dispatch_uid="glossary-changed-delete")
+
+
+@receiver(post_delete, sender=Section, dispatch_uid="section-deleted-relink")
+def section_deleted(sender, instance, **kwargs):
+    """A term first used in a deleted section now links where the page next uses it."""
+    from .glossary import procedure_sections_render
+
+    if Procedure.objects.filter(pk=instance.procedure_id).exists():
+        procedure_sections_render(instance.procedure_id)

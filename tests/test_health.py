@@ -476,3 +476,11 @@ def test_the_guide_admin_names_the_bad_source_line(admin_client, loaded):
     assert guide.sources == [
         {"title": "One", "publisher": "Two", "url": "https://www.example.org/one", "checked": "2026-01-01"}
     ]
+
+
+def test_deleting_the_section_with_a_terms_first_use_links_its_next_use(loaded):
+    sections = Section.objects.filter(procedure__slug="si-joint-injection")
+    assert 'href="/glossary/#steroid"' in sections.get(kind="overview").body_html
+    assert 'href="/glossary/#steroid"' not in sections.get(kind="timeline").body_html
+    sections.get(kind="overview").delete()
+    assert 'href="/glossary/#steroid"' in sections.get(kind="timeline").body_html
