@@ -120,11 +120,15 @@ class SourcesField(models.JSONField):
     """[{title, publisher, url, checked}]; the admin edits it as text, one source per line."""
 
     def formfield(self, **kwargs):
-        return models.Field.formfield(self, **{"form_class": SourcesFormField, **kwargs})
+        # No hidden copy of the initial value (Django adds one for a callable default): has_changed
+        # compares the parsed text with the record's value.
+        return models.Field.formfield(self, **{"form_class": SourcesFormField, "show_hidden_initial": False, **kwargs})
 
 
 class ReviewNotesField(models.JSONField):
     """[statement, ...] for clinical review; the admin edits it one statement per line."""
 
     def formfield(self, **kwargs):
-        return models.Field.formfield(self, **{"form_class": ReviewNotesFormField, **kwargs})
+        return models.Field.formfield(
+            self, **{"form_class": ReviewNotesFormField, "show_hidden_initial": False, **kwargs}
+        )

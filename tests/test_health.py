@@ -484,3 +484,26 @@ def test_deleting_the_section_with_a_terms_first_use_links_its_next_use(loaded):
     assert 'href="/glossary/#steroid"' not in sections.get(kind="timeline").body_html
     sections.get(kind="overview").delete()
     assert 'href="/glossary/#steroid"' in sections.get(kind="timeline").body_html
+
+
+def test_any_admin_form_that_includes_sources_gets_the_text_editor(loaded):
+    from django.forms import modelform_factory
+
+    procedure = Procedure.objects.get(slug="si-joint-fusion")
+    form_class = modelform_factory(Procedure, fields=["sources", "for_clinical_review"])
+    form = form_class(instance=procedure)
+    assert isinstance(form.fields["sources"], SourcesFormField)
+    shown = form["sources"].value()
+    assert shown.startswith("SI joint fusion (test source) | Test Institute for Care | https://")
+    bound = form_class(
+        {
+            "sources": shown + "\nNew | Publisher | https://www.example.org/new | 2026-02-03",
+            "for_clinical_review": "A\n\nB",
+        },
+        instance=procedure,
+    )
+    assert bound.is_valid(), bound.errors
+    assert len(bound.cleaned_data["sources"]) == 2
+    assert bound.cleaned_data["for_clinical_review"] == ["A", "B"]
+    procedure.refresh_from_db()  # the valid form above set the new sources on this instance
+    assert not form_class({"sources": shown, "for_clinical_review": ""}, instance=procedure).has_changed()
