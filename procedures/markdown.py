@@ -5,6 +5,7 @@ against an allow-list, because staff accounts can be phished: whatever is typed 
 script, event handler, style or `javascript:` URL reaches a patient's browser.
 """
 
+import html as html_lib
 import re
 from html.parser import HTMLParser
 
@@ -44,12 +45,22 @@ ALLOWED_TAGS = {
     "tr",
     "th",
     "td",
+    # The structures built at save (help panels, timeline steps, questions and answers):
+    "section",
+    "div",
+    "span",
 }
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    # class: citation and glossary links; aria-label: "Source 1" for a citation's "[1]".
+    "a": {"href", "title", "class", "aria-label"},
     "img": {"src", "alt", "title", "width", "height"},
     "abbr": {"title"},
-    "ol": {"start"},
+    "ol": {"start", "class"},
+    "li": {"class"},
+    "p": {"class"},
+    "section": {"class"},
+    "div": {"class"},
+    "span": {"class", "aria-hidden"},
     "th": {"scope", "colspan", "rowspan"},
     "td": {"colspan", "rowspan"},
 }
@@ -67,7 +78,22 @@ SECTION_TOP_HEADING_LEVEL = 3
 
 def markdown_to_html(text):
     """Render Markdown to sanitised HTML. The admin preview (MARKDOWNX_MARKDOWNIFY_FUNCTION) uses this too."""
+    return content_to_html(text)
+
+
+def content_to_html(text, *, kind=None, glossary=None, seen=None):
+    """Markdown -> sanitised HTML with citations linked, the structure a section kind has (help panels,
+    timeline, questions and answers) and, given a glossary, each term's first use linked to its definition.
+
+    `seen` is the set of glossary terms already linked earlier on the same page; it is updated.
+    """
     html = python_markdown.markdown(text or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    html = text_transform(html, citations_link)
+    structure = _STRUCTURES.get(kind)
+    if structure:
+        html = structure(html)
+    if glossary is not None:
+        html = glossary.link(html, seen if seen is not None else set())
     html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -76,7 +102,125 @@ def markdown_to_html(text):
         link_rel="noopener noreferrer",
         strip_comments=True,
     ).strip()
+    html = _TABLE.sub(_TABLE_WRAPPED, html)
     return _SIZED_IMAGE.sub(_image_with_size, html)
+
+
+# Wide tables scroll sideways inside their own focusable box on a phone rather than widening the page.
+_TABLE = re.compile(r"<table>(.*?)</table>", re.DOTALL)
+_TABLE_WRAPPED = r'<div class="table-scroll" role="region" aria-label="Table" tabindex="0"><table>\1</table></div>'
+
+# --- Text inside the HTML: citations and glossary links never go into headings, links or code. ------
+
+_TAG = re.compile(r"(<[^>]*>)")
+_TAG_NAME = re.compile(r"<(/?)([a-zA-Z0-9]+)")
+SKIP_TEXT_IN = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "th", "script", "style"}
+
+
+def text_transform(html, transform):
+    """Apply transform(text) -> html to each run of text that is not inside a heading, link or code."""
+    parts, depth = _TAG.split(html), 0
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag
+            name = _TAG_NAME.match(part)
+            if name and name.group(2).lower() in SKIP_TEXT_IN:
+                depth = max(0, depth + (-1 if name.group(1) else 1))
+        elif part and depth == 0:
+            parts[index] = transform(part)
+    return "".join(parts)
+
+
+_CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\](?!\()")
+
+
+def citation_link(number):
+    return f'<a href="#source-{number}" class="cite" aria-label="Source {number}">[{number}]</a>'
+
+
+def citations_link(text):
+    """`[1]` -> a link to source 1 at the page end; `[1, 3]` -> two links."""
+    return _CITATION.sub(lambda match: "".join(citation_link(int(n)) for n in match.group(1).split(",")), text)
+
+
+# --- Section structures, built at save ---------------------------------------------------------------
+
+_H3_SPLIT = re.compile(r"(<h3>.*?</h3>)", re.DOTALL)
+
+
+def _h3_blocks(html):
+    """(intro HTML, [(heading text, heading HTML, body HTML), ...]) split on <h3>."""
+    parts = _H3_SPLIT.split(html)
+    blocks = []
+    for index in range(1, len(parts), 2):
+        heading = parts[index]
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", heading))
+        blocks.append((" ".join(text.split()), heading, parts[index + 1].strip()))
+    return parts[0].strip(), blocks
+
+
+def _timeline(html):
+    """Each `### ` step, in time order, as one item of an ordered timeline."""
+    intro, steps = _h3_blocks(html)
+    if not steps:
+        return html
+    items = "".join(f'<li class="timeline__step">{heading}{body}</li>' for _text, heading, body in steps)
+    return f'{intro}<ol class="timeline">{items}</ol>'
+
+
+def _faqs(html):
+    """Each `### ` question followed by its answer."""
+    intro, questions = _h3_blocks(html)
+    if not questions:
+        return html
+    items = "".join(
+        f'<div class="faq">{heading}<div class="faq__answer">{body}</div></div>' for _text, heading, body in questions
+    )
+    return f"{intro}{items}"
+
+
+def faq_pairs(body_html):
+    """[(question, answer as plain text)] from a stored faqs section: for the FAQPage structured data."""
+    pairs = []
+    for block in re.findall(r'<div class="faq">(.*?)</div></div>', body_html or "", re.DOTALL):
+        heading, _, answer = block.partition("</h3>")
+        question = html_lib.unescape(re.sub(r"<[^>]+>", "", heading))
+        text = html_lib.unescape(re.sub(r"<[^>]+>", " ", answer))
+        text = re.sub(r"\s*\[\d+\]", "", " ".join(text.split()))
+        pairs.append((" ".join(question.split()), text))
+    return pairs
+
+
+# Where a help panel offers the clinic's own number: the page fills it in from the site details, so a
+# changed phone number or opening hours shows at once without re-rendering any section.
+CLINIC_CALL_SLOT = '<div class="help-panel__clinic"></div>'
+EMERGENCY_CALL = (
+    '<p class="help-panel__call"><a class="phone-link phone-link--emergency" href="tel:911">Call 911</a></p>'
+)
+
+
+def _help_panels(html):
+    """The three levels of "When to get medical help" as distinct panels, most urgent first.
+
+    Only when the section has exactly the three level headings in order (validation.help_level_problems);
+    a draft that does not yet is shown as written.
+    """
+    from .validation import HELP_LEVELS
+
+    intro, blocks = _h3_blocks(html)
+    if [text.casefold().rstrip(":") for text, _h, _b in blocks] != [h.casefold() for _k, _l, h in HELP_LEVELS]:
+        return html
+    panels = []
+    for (key, label, _heading), (_text, heading, body) in zip(HELP_LEVELS, blocks, strict=True):
+        call = EMERGENCY_CALL if key == "emergency" else CLINIC_CALL_SLOT
+        panels.append(
+            f'<section class="help-panel help-panel--{key}">'
+            f'<p class="help-panel__level"><span class="help-panel__icon" aria-hidden="true"></span>{label}</p>'
+            f"{heading}{body}{call}</section>"
+        )
+    return f'{intro}<div class="help-panels">{"".join(panels)}</div>'
+
+
+_STRUCTURES = {"timeline": _timeline, "faqs": _faqs, "get_help": _help_panels}
 
 
 # Uploaded images are stored as <name>-<width>x<height>.<ext> (uploads.py); giving the browser the size

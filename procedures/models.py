@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from .markdown import markdown_to_html, normalise_markdown
 from .sections import SECTION_CHOICES, SECTION_HEADING, SECTION_POSITION
+from .sources import ReviewNotesField, SourcesField
 from .validation import phone_without_extension, slug_validator
 
 
@@ -116,6 +117,8 @@ class Procedure(models.Model):
     # Hash of the content as it was last loaded from (or exported to) its file; content.py compares
     # it with the record now to tell a staff edit from an untouched record.
     loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
+    sources = SourcesField(default=list, blank=True)
+    for_clinical_review = ReviewNotesField("for clinical review", default=list, blank=True)
 
     history = HistoricalRecords()
     objects = ProcedureQuerySet.as_manager()
@@ -136,6 +139,15 @@ class Procedure(models.Model):
 
     def get_absolute_url(self):
         return reverse("procedures:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # As the loader: a published page lists where its facts come from. Checked when a page is
+        # published (or created published), so a save that changes nothing else is never refused.
+        was_published = self.pk and Procedure.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists()
+        if self.status == self.Status.PUBLISHED and not self.sources and not was_published:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError("A published page must list its sources: add at least one under Sources.")
 
     @property
     def is_published(self):
@@ -206,12 +218,40 @@ class Section(models.Model):
         return f"{self.procedure}: {self.heading}"
 
     def save(self, *args, **kwargs):
+        from .glossary import procedure_sections_render
+
         self.position = SECTION_POSITION[self.kind]
         self.body = normalise_markdown(self.body)
         self.body_html = markdown_to_html(self.body)
         super().save(*args, **kwargs)
+        # Citations, the kind's structure and glossary links (first use on the page) are rendered across
+        # the page's sections in reading order, so a section's HTML can depend on the sections before it.
+        self.body_html = procedure_sections_render(self.procedure_id).get(self.pk, self.body_html)
         # The page changed when any of its sections did (sitemap lastmod, dateModified, caches).
         Procedure.objects.filter(pk=self.procedure_id).update(updated_at=timezone.now())
+
+    def clean(self):
+        """Citations must point to a source of the page; a published page's help section has its three levels."""
+        from .validation import section_problems
+
+        try:
+            procedure = self.procedure
+        except Procedure.DoesNotExist:
+            return
+        status = procedure.status
+        if self.pk and status == Procedure.Status.PUBLISHED:
+            # The three help levels are checked on what is written or published now: a section saved
+            # unchanged on a page that was already live is not refused for a rule newer than it.
+            stored = Section.objects.filter(pk=self.pk).values_list("kind", "body", "procedure__status").first()
+            if stored and stored == (self.kind, normalise_markdown(self.body), Procedure.Status.PUBLISHED):
+                status = "unchanged"
+        problems = section_problems(self.kind, self.body, sources=procedure.sources, status=status)
+        if problems:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                {"body": [f"Line {line}: {message}" if line else message for line, message in problems]}
+            )
 
     @property
     def heading(self):
@@ -424,3 +464,99 @@ class PendingVersion(models.Model):
 
     def get_absolute_url(self):
         return reverse("procedures:pending_preview", kwargs={"pk": self.pk})
+
+
+class GuideQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Guide.Status.PUBLISHED)
+
+
+class Guide(models.Model):
+    """A page of its own that is not one procedure: "Your options for SI joint pain"."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    summary = models.TextField(max_length=300, help_text="One or two plain sentences. Also the search-result text.")
+    body = MarkdownxField(help_text="Markdown. Use ## for sections and ### for sub-headings; cite sources as [1].")
+    body_html = models.TextField(editable=False, blank=True)
+    sources = SourcesField(default=list, blank=True)
+    for_clinical_review = ReviewNotesField("for clinical review", default=list, blank=True)
+    reviewed_by = models.CharField(max_length=200)
+    last_reviewed = models.DateField()
+    next_review_due = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+    loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    history = HistoricalRecords()
+    objects = GuideQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        from .glossary import guide_html
+
+        self.body = normalise_markdown(self.body)
+        self.body_html = guide_html(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("procedures:guide", kwargs={"slug": self.slug})
+
+    @property
+    def contents(self):
+        from .glossary import guide_contents
+
+        return guide_contents(self.body_html)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .validation import citation_problems
+
+        problems = citation_problems(self.body, len(self.sources or []))
+        if problems:
+            raise ValidationError({"body": [f"Line {line}: {message}" for line, message in problems]})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+class GlossaryTerm(models.Model):
+    """A medical word the pages use, with its plain-words definition; its first use on a page links here."""
+
+    term = models.CharField(max_length=100, unique=True, help_text="As it appears in running text, e.g. sacrum.")
+    anchor = models.SlugField(max_length=100, unique=True, editable=False)
+    also_called = models.JSONField(default=list, blank=True, help_text="Other names, shown with the definition.")
+    forms = models.JSONField(
+        default=list, blank=True, help_text="Other spellings or plurals that link here too, e.g. sacrums."
+    )
+    definition = MarkdownxField(help_text="Plain words, one or two sentences.")
+    definition_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
+
+    def save(self, *args, **kwargs):
+        from django.utils.text import slugify
+
+        self.anchor = slugify(self.term)
+        self.definition = normalise_markdown(self.definition)
+        self.definition_html = markdown_to_html(self.definition)
+        super().save(*args, **kwargs)

@@ -17,8 +17,11 @@ SECTION_KINDS = (
     SectionKind("during", "What happens during the procedure", ("What happens", "During the procedure")),
     SectionKind("risks", "Side effects and risks", ("Risks and side effects",)),
     SectionKind("recovery", "Recovery and aftercare", ("Recovery", "After the procedure")),
+    SectionKind("timeline", "What recovery looks like, step by step", ("Recovery step by step", "Recovery timeline")),
+    SectionKind("pain_diary", "Your pain diary", ("Pain diary",)),
     SectionKind("follow_up", "Follow-up", ("Follow up", "Follow-up appointments")),
     SectionKind("get_help", "When to get medical help", ("When to get help",)),
+    SectionKind("faqs", "Questions patients ask", ("Common questions", "Frequently asked questions")),
     SectionKind("questions", "Questions to ask", ("Questions to ask your care team",)),
 )
 

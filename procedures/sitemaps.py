@@ -1,4 +1,4 @@
-"""sitemap.xml: the home page, the finder, every published procedure and every listed clinic."""
+"""sitemap.xml: the home page, the finder, the glossary, every published procedure and guide, every listed clinic."""
 
 from urllib.parse import urlsplit
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import Clinic, Procedure
+from .models import Clinic, GlossaryTerm, Guide, Procedure
 
 
 class SiteUrlSitemap(Sitemap):
@@ -23,12 +23,14 @@ class PagesSitemap(SiteUrlSitemap):
     priority = 0.8
 
     def items(self):
-        return ["procedures:home", "procedures:clinic_finder"]
+        return ["procedures:home", "procedures:clinic_finder", "procedures:glossary"]
 
     def location(self, item):
         return reverse(item)
 
     def lastmod(self, item):
+        if item == "procedures:glossary":
+            return GlossaryTerm.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
         return Procedure.objects.published().order_by("-updated_at").values_list("updated_at", flat=True).first()
 
 
@@ -42,6 +44,16 @@ class ProcedureSitemap(SiteUrlSitemap):
         return procedure.updated_at
 
 
+class GuideSitemap(SiteUrlSitemap):
+    priority = 0.9
+
+    def items(self):
+        return Guide.objects.published().order_by("slug")
+
+    def lastmod(self, guide):
+        return guide.updated_at
+
+
 class ClinicSitemap(SiteUrlSitemap):
     priority = 0.6
 
@@ -52,4 +64,4 @@ class ClinicSitemap(SiteUrlSitemap):
         return clinic.updated_at
 
 
-SITEMAPS = {"pages": PagesSitemap, "procedures": ProcedureSitemap, "clinics": ClinicSitemap}
+SITEMAPS = {"pages": PagesSitemap, "procedures": ProcedureSitemap, "guides": GuideSitemap, "clinics": ClinicSitemap}

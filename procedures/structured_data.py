@@ -1,11 +1,13 @@
 """schema.org JSON-LD for pages and clinics, describing only what the page itself shows."""
 
+import html
 import json
 
 from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from .markdown import faq_pairs
 from .models import WEEKDAYS, Procedure
 
 SCHEMA_DAY = {day: f"https://schema.org/{day.capitalize()}" for day in WEEKDAYS}
@@ -50,6 +52,35 @@ def _section_text(sections, kind):
     return " ".join(strip_tags(section.body_html).split()) if section else None
 
 
+def citations(sources):
+    """A page's numbered sources as schema.org CreativeWorks, in their order on the page."""
+    return [
+        {
+            "@type": "CreativeWork",
+            "name": source["title"],
+            "publisher": {"@type": "Organization", "name": source["publisher"]},
+            "url": source["url"],
+        }
+        for source in sources or []
+    ]
+
+
+def faq_page(url, sections):
+    section = next((section for section in sections if section.kind == "faqs"), None)
+    pairs = faq_pairs(section.body_html) if section else []
+    if not pairs:
+        return None
+    return {
+        "@type": "FAQPage",
+        "@id": url + "#faqs",
+        "url": url + "#faqs",
+        "mainEntity": [
+            {"@type": "Question", "name": question, "acceptedAnswer": {"@type": "Answer", "text": answer}}
+            for question, answer in pairs
+        ],
+    }
+
+
 def procedure_graph(procedure, sections, site):
     url = absolute(procedure.get_absolute_url())
     about = {
@@ -82,7 +113,57 @@ def procedure_graph(procedure, sections, site):
         "about": about,
         "mainEntity": about,
     }
+    if procedure.sources:
+        page["citation"] = citations(procedure.sources)
+    faqs = faq_page(url, sections)
+    return [page, trail, faqs] if faqs else [page, trail]
+
+
+def guide_graph(guide, site):
+    url = absolute(guide.get_absolute_url())
+    trail = breadcrumbs(("Home", "/"), (guide.title, guide.get_absolute_url()))
+    page = {
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "name": guide.title,
+        "description": guide.summary,
+        "inLanguage": "en-US",
+        "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
+        "lastReviewed": guide.last_reviewed.isoformat(),
+        "reviewedBy": {"@type": "Person", "name": guide.reviewed_by},
+        "dateModified": guide.updated_at.isoformat(),
+        "publisher": organization(site),
+        "breadcrumb": trail,
+        "about": {"@type": "MedicalCondition", "name": "Sacroiliac joint pain", "alternateName": "SI joint pain"},
+        "citation": citations(guide.sources),
+    }
     return [page, trail]
+
+
+def glossary_graph(terms):
+    url = absolute("/glossary/")
+    return [
+        {
+            "@type": "DefinedTermSet",
+            "@id": url,
+            "url": url,
+            "name": "Medical words explained",
+            "inLanguage": "en-US",
+            "hasDefinedTerm": [
+                {
+                    "@type": "DefinedTerm",
+                    "@id": f"{url}#{term.anchor}",
+                    "name": term.term,
+                    "description": " ".join(html.unescape(strip_tags(term.definition_html)).split()),
+                    "url": f"{url}#{term.anchor}",
+                    "inDefinedTermSet": url,
+                    **({"alternateName": list(term.also_called)} if term.also_called else {}),
+                }
+                for term in terms
+            ],
+        }
+    ]
 
 
 def clinic_graph(clinic):

@@ -5,6 +5,7 @@ Invalid. The admin turns Invalid into a form error, the loader into an error nam
 so any value one side accepts the other accepts too, in the same normalised form.
 """
 
+import datetime
 import re
 import unicodedata
 import zoneinfo
@@ -78,7 +79,7 @@ def line_text(value, *, max_length=None):
     return value
 
 
-def markdown_text(value, *, max_length=MARKDOWN_MAX_LENGTH):
+def markdown_text(value, *, max_length=MARKDOWN_MAX_LENGTH, top_heading_level=3):
     """A Markdown field (a section, the disclaimer...): normalised, size-limited and accessible."""
     value = normalise_markdown(value)
     no_control_characters(value)
@@ -89,7 +90,7 @@ def markdown_text(value, *, max_length=MARKDOWN_MAX_LENGTH):
     if len(fences) % 2:
         # An open fence would swallow the next section's heading in the file.
         problems.append((fences[-1], "This code block (``` or ~~~) is never closed; close it with the same marker."))
-    problems += markdown_problems(value)
+    problems += markdown_problems(value, top_heading_level=top_heading_level)
     if problems:
         raise Invalid(problems)
     return value
@@ -195,3 +196,106 @@ def opening_period_problem(opens, closes):
     if str(closes)[:5] <= str(opens)[:5]:
         return "The closing time must be after the opening time."
     return None
+
+
+# --- Health information (issue 13): sources, citations, the three help levels -----------------------------
+
+# `[1]` or `[1, 3]` right after a statement: positions in the page's `sources`.
+CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\](?!\()")
+
+HELP_LEVELS = (
+    ("emergency", "Emergency", "Call 911 or go to the emergency room"),
+    ("urgent", "Urgent", "Call the clinic now"),
+    ("soon", "Soon", "Call the clinic in the next few days"),
+)
+
+
+def source(entry, *, today=None):
+    """One source {title, publisher, url, checked}: normalised, or Invalid naming what is wrong."""
+    today = today or datetime.date.today()
+    if not isinstance(entry, dict):
+        raise Invalid("must be a source with `title`, `publisher`, `url` and `checked`.")
+    unknown = sorted(set(entry) - {"title", "publisher", "url", "checked"})
+    if unknown:
+        raise Invalid(f"has an unknown key `{unknown[0]}`; a source has title, publisher, url and checked.")
+    problems, clean = [], {}
+    for key in ("title", "publisher"):
+        value = entry.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"needs a `{key}`.")
+        else:
+            clean[key] = line_text(value, max_length=300)
+    url = entry.get("url")
+    if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", url.strip()):
+        problems.append(f"has `url` {url!r}, which is not a web address starting with https:// or http://.")
+    else:
+        clean["url"] = url.strip()
+    checked = entry.get("checked")
+    if isinstance(checked, str):
+        try:
+            checked = datetime.date.fromisoformat(checked.strip())
+        except ValueError:
+            checked = None
+    if not isinstance(checked, datetime.date) or isinstance(checked, datetime.datetime):
+        problems.append("needs `checked`: the date it was last checked, as YYYY-MM-DD.")
+    elif checked > today:
+        problems.append(f"has `checked` {checked.isoformat()}, which is in the future.")
+    else:
+        clean["checked"] = checked.isoformat()
+    if problems:
+        raise Invalid(problems)
+    return {"title": clean["title"], "publisher": clean["publisher"], "url": clean["url"], "checked": clean["checked"]}
+
+
+def citation_problems(text, source_count):
+    """(line, message) for each citation in Markdown that points to no source. Code is skipped."""
+    problems, in_fence = [], False
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        for match in CITATION.finditer(re.sub(r"`[^`]*`", "", line)):
+            for cited in (int(n) for n in match.group(1).split(",")):
+                if not 1 <= cited <= source_count:
+                    have = f"the page has {source_count} source{'s' if source_count != 1 else ''}"
+                    problems.append(
+                        (number, f"The citation [{cited}] points to no source: {have}. Add it under `sources`.")
+                    )
+    return problems
+
+
+_H3 = re.compile(r"^###\s+(.+?)\s*#*\s*$")
+
+
+def help_level_problems(text):
+    """(line, message) when a get_help section lacks exactly the three `### ` levels, in order."""
+    found, in_fence = [], False
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if FENCE.match(line):
+            in_fence = not in_fence
+        heading = None if in_fence else _H3.match(line)
+        if heading:
+            found.append((number, " ".join(heading.group(1).split()).rstrip(":")))
+    expected = [heading for _key, _label, heading in HELP_LEVELS]
+    if [name.casefold() for _n, name in found] == [name.casefold() for name in expected]:
+        return []
+    wanted = "; ".join(f"### {name}" for name in expected)
+    for (number, name), want in zip(found, expected, strict=False):
+        if name.casefold() != want.casefold():
+            return [(number, f"This heading should be \u201c### {want}\u201d. The section needs, in order: {wanted}.")]
+    if len(found) > len(expected):
+        return [(found[len(expected)][0], f"Only three `### ` levels are allowed, in order: {wanted}.")]
+    missing = expected[len(found)]
+    return [(None, f"The section has no \u201c### {missing}\u201d. It needs, in order: {wanted}.")]
+
+
+def section_problems(kind, text, *, sources=(), status="published"):
+    """Problems of a section that depend on its page: citations with no source; the help levels.
+
+    sources=None: the page's sources are themselves broken, so citations are not checked against them."""
+    problems = citation_problems(text, len(sources)) if sources is not None else []
+    if kind == "get_help" and status == "published":
+        problems += help_level_problems(text)
+    return problems

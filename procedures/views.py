@@ -16,7 +16,7 @@ from .caching import site_details
 from .finder import clinic_search, clinics_attach_offered
 from .forms import ClinicSearchForm
 from .markdown import PLACEHOLDER_ALT, markdown_to_html
-from .models import Clinic, PendingVersion, Procedure, ProcedureRedirect
+from .models import Clinic, GlossaryTerm, Guide, PendingVersion, Procedure, ProcedureRedirect
 from .signoff import preview_objects
 from .uploads import ImageUploadForm
 
@@ -40,6 +40,7 @@ def home(request):
         "procedures/home.html",
         {
             "procedures": procedures,
+            "guides": Guide.objects.published().only("title", "slug", "summary"),
             "form": ClinicSearchForm.from_query({}),
             "structured_data": structured_data.json_ld(structured_data.home_graph(site)) if site.pk else None,
             **page_meta(
@@ -69,10 +70,47 @@ def procedure_detail(request, slug):
         {
             "procedure": procedure,
             "sections": sections,
+            "guides": Guide.objects.published().only("title", "slug", "summary"),
             "draft_preview": not procedure.is_published,
             "form": ClinicSearchForm.from_query({}, initial_procedure=procedure.slug),
             "structured_data": structured_data.json_ld(graph),
             **page_meta(request, f"{procedure.title}: what to expect", procedure.summary, og_type="article"),
+        },
+    )
+
+
+@public_page
+def guide_detail(request, slug):
+    visible = Guide.objects.all() if request.user.is_staff else Guide.objects.published()
+    guide = visible.filter(slug=slug).first()
+    if guide is None:
+        raise Http404("No published guide at this address.")
+    return render(
+        request,
+        "guides/detail.html",
+        {
+            "guide": guide,
+            "draft_preview": not guide.is_published,
+            "structured_data": structured_data.json_ld(structured_data.guide_graph(guide, site_details())),
+            **page_meta(request, guide.title, guide.summary, og_type="article"),
+        },
+    )
+
+
+@public_page
+def glossary(request):
+    terms = GlossaryTerm.objects.order_by("term")
+    return render(
+        request,
+        "procedures/glossary.html",
+        {
+            "terms": terms,
+            "structured_data": structured_data.json_ld(structured_data.glossary_graph(terms)),
+            **page_meta(
+                request,
+                "Medical words explained",
+                "The medical words used on this site, such as sacrum, steroid and fluoroscopy, in plain English.",
+            ),
         },
     )
 

@@ -26,7 +26,13 @@ def database_snapshot():
 
 def pages(names):
     """The procedure and site entries of a report list (clinics are checked in test_content_clinics.py)."""
-    return sorted(name for name in names if not name.startswith("clinic "))
+    return sorted(name for name in names if not name.startswith(("clinic ", "glossary ", "guide ")))
+
+
+# The glossary terms and guides of tests/content (each a record of its own in a load report).
+HEALTH_RECORDS = len(yaml.safe_load((TEST_CONTENT_DIR / "glossary.yaml").read_text())) + len(
+    list((TEST_CONTENT_DIR / "guides").glob("*.md"))
+)
 
 
 def replace_in(path, old, new, count=1):
@@ -39,7 +45,7 @@ def replace_in(path, old, new, count=1):
 def test_first_load_creates_every_page_with_all_sections(content_dir, content_clinics):
     report = content_load(content_dir)
     assert pages(report.created) == ["si-joint-fusion", "si-joint-injection", "site details"]
-    assert len(report.created) == 3 + len(content_clinics)
+    assert len(report.created) == 3 + len(content_clinics) + HEALTH_RECORDS
     assert Procedure.objects.published().count() == 2
     for procedure in Procedure.objects.all():
         kinds = [section.kind for section in procedure.sections.all()]
@@ -55,7 +61,7 @@ def test_second_load_changes_nothing(content_dir, content_clinics):
     before = database_snapshot()
     report = content_load(content_dir)
     assert report.created == report.updated == report.conflicts == []
-    assert len(report.unchanged) == 3 + len(content_clinics)
+    assert len(report.unchanged) == 3 + len(content_clinics) + HEALTH_RECORDS
     assert database_snapshot() == before
 
 
@@ -243,7 +249,7 @@ def test_export_then_load_is_a_round_trip(content_dir, tmp_path):
 
 @pytest.mark.django_db
 def test_the_command_reports_counts_and_refuses_bad_content(content_dir, content_clinics, capsys):
-    records = 3 + len(content_clinics)  # the site details, two pages, the clinics
+    records = 3 + len(content_clinics) + HEALTH_RECORDS  # the site details, two pages, the clinics
     call_command("load_content", "--dir", str(content_dir))
     assert f"{records} created, 0 updated, 0 unchanged" in capsys.readouterr().out
     call_command("load_content", "--dir", str(content_dir))

@@ -33,12 +33,17 @@ key_facts:
 reviewed_by: Dr Example
 last_reviewed: 2026-09-21
 next_review_due: 2027-09-21
+sources: [{{title: SI joint injection, publisher: Example, url: "https://www.example.org/", checked: 2026-09-21}}]
 ---
 """
 
 SECTIONS = {
     "Overview": "Your SI joints are where your spine meets your pelvis.",
-    "When to get medical help": "Call us if you have a fever.",
+    "When to get medical help": (
+        "Call us if you have a fever.\n### Call 911 or go to the emergency room\n\n- You cannot move your legs.\n\n"
+        "### Call the clinic now\n\n- A fever of 100.4 °F (38 °C) or higher.\n\n"
+        "### Call the clinic in the next few days\n\n- Your pain is no better after a week."
+    ),
 }
 
 CLINICS_YAML = """\
@@ -64,7 +69,8 @@ CLINICS_YAML = """\
 def page_text(slug="si-joint-injection", status="published", sections=None):
     sections = SECTIONS if sections is None else sections
     body = "".join(f"\n## {heading}\n\n{text}\n" for heading, text in sections.items())
-    return PAGE_FRONT.format(slug=slug, status=status) + body
+    # The `sources` line takes the blank line after the front matter, so every line below keeps its number.
+    return PAGE_FRONT.format(slug=slug, status=status) + body.removeprefix("\n")
 
 
 def write_content(root, *, site=SITE_YAML, pages=None, clinics=CLINICS_YAML):

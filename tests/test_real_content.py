@@ -20,6 +20,7 @@ from procedures.content import content_load, content_parse, procedure_parse
 from procedures.models import Clinic, Procedure, tel_url
 from procedures.readability import TARGET_GRADE, hardest_sentences, reading_grade
 from procedures.sections import REQUIRED_SECTION_KINDS, SECTION_KINDS
+from procedures.validation import CITATION
 
 # Read when the module is collected, before the suite's autouse fixture points CONTENT_DIR at tests/content.
 REAL_CONTENT_DIR = Path(settings.CONTENT_DIR)
@@ -67,10 +68,36 @@ def test_every_section_reads_at_grade_8_or_lower(path):
 @pytest.mark.parametrize("path", PROCEDURE_FILES, ids=lambda path: path.stem)
 def test_every_procedure_page_has_the_sections_a_patient_needs(path):
     """The loader insists only on Overview; a patient page has every part, in the fixed order."""
-    kinds = set(procedure_parse(path).state["sections"])
+    state = procedure_parse(path).state
+    kinds = set(state["sections"])
     assert set(REQUIRED_SECTION_KINDS) <= kinds
-    missing = [kind.heading for kind in SECTION_KINDS if kind.key not in kinds]
+    # The pain diary belongs to the diagnostic injection; surgery has no diary to keep.
+    expected = [
+        kind for kind in SECTION_KINDS if not (kind.key == "pain_diary" and state["procedure_type"] == "surgical")
+    ]
+    missing = [kind.heading for kind in expected if kind.key not in kinds]
     assert not missing, f"{path.name} has no section for: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("path", PROCEDURE_FILES, ids=lambda path: path.stem)
+def test_every_published_page_lists_its_sources_and_cites_them(path):
+    state = procedure_parse(path).state
+    if state["status"] != "published":
+        return
+    assert state["sources"], f"{path.name} lists no sources"
+    cited = {
+        int(n) for body in state["sections"].values() for group in CITATION.findall(body) for n in group.split(",")
+    }
+    uncited = sorted(set(range(1, len(state["sources"]) + 1)) - cited)
+    assert not uncited, f"{path.name}: sources never cited in the text: {uncited}"
+
+
+@pytest.mark.django_db
+def test_the_options_page_and_glossary_load():
+    parsed = content_parse(REAL_CONTENT_DIR)
+    assert [guide.key for guide in parsed["guides"]] == ["treatment-options"]
+    assert parsed["guides"][0].state["sources"]
+    assert len(parsed["glossary"]) >= 5, "the medical words the pages use"
 
 
 @pytest.mark.django_db

@@ -75,13 +75,15 @@ def sitemap_urls(client):
     return {url.find("s:loc", ns).text: url.find("s:lastmod", ns) for url in root.findall("s:url", ns)}
 
 
-def test_sitemap_lists_home_finder_procedures_and_clinics_with_lastmod(client, loaded, site_url):
+def test_sitemap_lists_home_finder_glossary_procedures_guides_and_clinics_with_lastmod(client, loaded, site_url):
     urls = sitemap_urls(client)
     expected = {
         f"{SITE}/",
         f"{SITE}/clinics/",
         f"{SITE}/procedures/si-joint-injection/",
         f"{SITE}/procedures/si-joint-fusion/",
+        f"{SITE}/guides/treatment-options/",
+        f"{SITE}/glossary/",
     }
     expected |= {f"{SITE}/clinics/{slug}/" for slug in Clinic.objects.listed().values_list("slug", flat=True)}
     assert len(expected) > 4, "the clinics are listed"

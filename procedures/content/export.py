@@ -5,15 +5,20 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
-from ..models import Clinic, Procedure, ProcedureRedirect, SiteDetails
+from ..models import Clinic, GlossaryTerm, Guide, Procedure, ProcedureRedirect, SiteDetails
 from ..sections import SECTION_KINDS
-from .fields import CLINIC, PROCEDURE, SITE
+from .fields import CLINIC, GLOSSARY, GUIDE, PROCEDURE, SITE
 from .parse import state_hash
-from .sync import clinic_state, procedure_state, site_state
+from .sync import clinic_state, glossary_state, guide_state, procedure_state, site_state
 
 CLINICS_HEADER = (
     "# Demo data: the clinics, street addresses, phone numbers and e-mail addresses below are fictional.\n"
     "# ZIP codes and towns are real, so the ZIP code finder can be tried.\n\n"
+)
+
+GLOSSARY_HEADER = (
+    "# Medical words the pages use, in plain words. The first use of each term on a page links here.\n"
+    "# term: as it appears in running text; also_called: other names; forms: other spellings that link too.\n\n"
 )
 
 
@@ -40,6 +45,11 @@ def procedure_render_file(state):
         if kind.key in state["sections"]:
             parts.append(f"\n## {kind.heading}\n\n{state['sections'][kind.key]}\n")
     return "".join(parts)
+
+
+def guide_render_file(state):
+    """A guide's state as the text of its Markdown file."""
+    return "".join(["---\n", _yaml_dump(GUIDE.render(state)), "---\n\n", state["body"], "\n"])
 
 
 def clinic_render_entry(state):
@@ -70,6 +80,24 @@ def content_export(content_dir):
             path = content_dir / "procedures" / f"{procedure.slug}.md"
             path.write_text(procedure_render_file(state), encoding="utf-8")
             Procedure.objects.filter(pk=procedure.pk).update(loaded_state_hash=state_hash(state))
+            written.append(path)
+        guides = list(Guide.objects.all())
+        if guides:
+            (content_dir / "guides").mkdir(exist_ok=True)
+        for guide in guides:
+            state = guide_state(guide)
+            path = content_dir / "guides" / f"{guide.slug}.md"
+            path.write_text(guide_render_file(state), encoding="utf-8")
+            Guide.objects.filter(pk=guide.pk).update(loaded_state_hash=state_hash(state))
+            written.append(path)
+        terms = []
+        for term in GlossaryTerm.objects.order_by("term"):
+            state = glossary_state(term)
+            terms.append(GLOSSARY.render(state))
+            GlossaryTerm.objects.filter(pk=term.pk).update(loaded_state_hash=state_hash(state))
+        if terms:
+            path = content_dir / "glossary.yaml"
+            path.write_text(GLOSSARY_HEADER + _yaml_dump(terms).replace("\n- ", "\n\n- "), encoding="utf-8")
             written.append(path)
         clinics = []
         for clinic in Clinic.objects.listed().prefetch_related("opening_hours", "procedures").order_by("pk"):

@@ -10,7 +10,17 @@ import re
 
 from .. import validation
 from ..markdown import normalise_markdown
-from ..models import WEEKDAYS, Clinic, OpeningHours, Procedure, Section, SiteDetails, site_time_zone
+from ..models import (
+    WEEKDAYS,
+    Clinic,
+    GlossaryTerm,
+    Guide,
+    OpeningHours,
+    Procedure,
+    Section,
+    SiteDetails,
+    site_time_zone,
+)
 from ..validation import Invalid
 
 MISSING = object()  # the key is not in the file
@@ -185,6 +195,74 @@ class Names(Field):
 
     def read(self, record):
         return list(getattr(record, self.attr) or [])
+
+
+class Sources(Field):
+    """[{title, publisher, url, checked}], numbered in file order; each checked by validation.source.
+
+    A problem's line is the number of the entry (1, 2, ...); parse.py turns it into the entry's line."""
+
+    item_lines = True
+
+    def parse(self, raw):
+        if raw is MISSING or raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise Invalid("must be a list of sources, each starting with `- title:`.")
+        problems, sources = [], []
+        for number, entry in enumerate(raw, start=1):
+            try:
+                sources.append(validation.source(entry))
+            except Invalid as invalid:
+                problems += [(number, f"Source {number} {message}") for _line, message in invalid.problems]
+        if problems:
+            raise Invalid(problems)
+        return sources
+
+    def read(self, record):
+        return [dict(source) for source in getattr(record, self.attr) or []]
+
+    def render(self, value, state):
+        if not value:
+            return OMIT
+        return [{**source, "checked": datetime.date.fromisoformat(source["checked"])} for source in value]
+
+
+class Statements(Field):
+    """A list of sentences (for clinical review), one per `- ` line; optional."""
+
+    def parse(self, raw):
+        if raw is MISSING or raw is None:
+            return []
+        if not isinstance(raw, list) or not all(isinstance(item, str) and item.strip() for item in raw):
+            raise Invalid('must be a list of statements, one per line starting with `- "`.')
+        return [validation.line_text(item) for item in raw]
+
+    def read(self, record):
+        return list(getattr(record, self.attr) or [])
+
+    def render(self, value, state):
+        return value or OMIT
+
+
+class OptionalNames(Names):
+    def render(self, value, state):
+        return value or OMIT
+
+
+class Body(Field):
+    """A guide's whole Markdown body after the front matter (parse.py reads and checks it)."""
+
+    in_file = False
+
+    def parse(self, raw):
+        return ""  # filled from the file's body
+
+    def read(self, record):
+        return normalise_markdown(record.body)
+
+    def render(self, value, state):
+        return OMIT
 
 
 class Coordinate(Field):
@@ -389,7 +467,37 @@ PROCEDURE = RecordType(
         Text("reviewed_by"),
         Date("last_reviewed"),
         Date("next_review_due"),
+        Sources("sources"),
+        Statements("for_clinical_review"),
         Sections("sections"),
+    ),
+)
+
+GUIDE = RecordType(
+    "guide",
+    Guide,
+    (
+        Text("title"),
+        Slug("slug"),
+        Choice("status", default=Guide.Status.PUBLISHED.value),
+        Text("summary"),
+        Text("reviewed_by"),
+        Date("last_reviewed"),
+        Date("next_review_due"),
+        Sources("sources"),
+        Statements("for_clinical_review"),
+        Body("body"),
+    ),
+)
+
+GLOSSARY = RecordType(
+    "glossary term",
+    GlossaryTerm,
+    (
+        Text("term"),
+        OptionalNames("also_called"),
+        OptionalNames("forms"),
+        Markdown("definition"),
     ),
 )
 

@@ -17,7 +17,7 @@ from ..markdown import FENCE
 from ..models import Procedure
 from ..sections import SECTION_HEADING, SECTION_KINDS, section_kind_for_heading
 from ..validation import Invalid
-from .fields import CLINIC, MISSING, PROCEDURE, SITE, clinic_default_time_zone
+from .fields import CLINIC, GLOSSARY, GUIDE, MISSING, PROCEDURE, SITE, clinic_default_time_zone
 from .files import ContentError, ContentInvalid, file_problem, key_lines, text_read, value_node, yaml_load
 
 
@@ -44,6 +44,7 @@ class _Checker:
 
     def __init__(self, path, lines, default_line):
         self.path, self.lines, self.default_line, self.errors = path, lines, default_line, []
+        self.offset = 0
 
     def error(self, key, message, line=None):
         self.errors.append(ContentError(self.path, line or self.lines.get(key, self.default_line), message))
@@ -51,6 +52,7 @@ class _Checker:
     def record(self, record_type, data, node, *, offset):
         """Parse every file key of a record (a mapping) through its field map. Returns the state."""
         self.unknown_keys(data, record_type.file_keys)
+        self.offset = offset
         groups = {}
         for group in record_type.groups:
             raw = data.get(group)
@@ -66,13 +68,14 @@ class _Checker:
                 state[item.key] = item.parse(MISSING)
                 continue
             raw, checker = groups[item.group] if item.group else (data, self)
-            value = checker.value(item, raw.get(item.key, MISSING))
+            item_node = value_node(node, item.key) if getattr(item, "item_lines", False) else None
+            value = checker.value(item, raw.get(item.key, MISSING), node=item_node)
             (state.setdefault(item.group, {}) if item.group else state)[item.key] = value
         for _raw, checker in groups.values():
             self.errors += checker.errors
         return state
 
-    def value(self, item, raw):
+    def value(self, item, raw, node=None):
         try:
             return item.parse(raw)
         except Invalid as invalid:
@@ -87,7 +90,11 @@ class _Checker:
                     text = f"`{item.key}`: {message}"
                 else:
                     text = f"`{item.key}`{shown} {message}"
-                self.error(item.key, text, key_line + line if line and item.multiline else None)
+                if line and node is not None and isinstance(node, yaml.SequenceNode) and line <= len(node.value):
+                    where = node.value[line - 1].start_mark.line + 1 + self.offset  # the line of entry `line`
+                else:
+                    where = key_line + line if line and item.multiline else None
+                self.error(item.key, text, where)
             return item.default
 
     def unknown_keys(self, data, known):
@@ -122,7 +129,16 @@ def procedure_parse(path):
     problem = validation.review_dates_problem(state["last_reviewed"], state["next_review_due"])
     if problem:
         check.error("next_review_due", f"`next_review_due` must be after `last_reviewed`. {problem}")
-    state["sections"], headings = _sections_parse(lines, body_start=end + 1, check=check)
+    # With a broken source list, the problem is reported once, not again as every citation.
+    sources_checked = not any(error.message.startswith("`sources`") for error in check.errors)
+    if sources_checked and state["status"] == "published" and not state["sources"]:
+        check.error("status", "A published page must list its `sources` (see content/README.md).")
+    state["sections"], headings, first_lines = _sections_parse(lines, body_start=end + 1, check=check)
+    for kind, body in state["sections"].items():
+        sources = state["sources"] if sources_checked else None
+        problems = validation.section_problems(kind, body, sources=sources, status=state["status"])
+        for line, message in problems:
+            check.error(None, message, first_lines[kind] + line - 1 if line else first_lines[kind] - 1)
     for heading in validation.missing_sections(state["status"], headings):
         check.error(
             "status",
@@ -178,20 +194,114 @@ def _sections_parse(lines, *, body_start, check):
             continue
         bodies[current].append(line)
 
-    sections = {}
+    sections, first_lines = {}, {}
     for kind, body_lines in bodies.items():
         body = "\n".join(body_lines)
         first = heading_line[kind] + 1 + (len(body_lines) - len(body.lstrip("\n").split("\n")) if body.strip() else 0)
         if not body.strip():
             check.error(None, f"The section \u201c{SECTION_HEADING[kind]}\u201d is empty.", heading_line[kind])
             continue
+        first_lines[kind] = first
         try:
             sections[kind] = validation.markdown_text(body)
         except Invalid as invalid:
             for line, message in invalid.problems:
                 where = first + line - 1 if line else heading_line[kind]
                 check.error(None, message if message[0].isupper() else f"This section {message}", where)
-    return sections, set(bodies)
+    return sections, set(bodies), first_lines
+
+
+def _front_matter(path):
+    """(lines, end line index, node, data) of a Markdown file with YAML front matter, or ContentInvalid."""
+    try:
+        text = text_read(path)
+    except ContentError as error:
+        raise ContentInvalid([error]) from None
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        raise ContentInvalid([ContentError(path, 1, "The file must start with front matter: a line `---`.")])
+    try:
+        end = next(number for number in range(1, len(lines)) if lines[number].strip() == "---")
+    except StopIteration:
+        raise ContentInvalid([ContentError(path, 1, "The front matter has no closing `---` line.")]) from None
+    try:
+        node, data = yaml_load("\n".join(lines[1:end]), path, offset=1)
+    except ContentError as error:
+        raise ContentInvalid([error]) from None
+    if not isinstance(data, dict):
+        raise ContentInvalid([ContentError(path, 2, "The front matter must be a set of `key: value` lines.")])
+    return lines, end, node, data
+
+
+def guide_parse(path):
+    """Parse one guide (content/guides/<slug>.md): front matter, then a free Markdown body with `## ` sections."""
+    path = Path(path)
+    lines, end, node, data = _front_matter(path)
+    check = _Checker(path, key_lines(node, 1), default_line=1)
+    state = check.record(GUIDE, data, node, offset=1)
+    problem = validation.review_dates_problem(state["last_reviewed"], state["next_review_due"])
+    if problem:
+        check.error("next_review_due", f"`next_review_due` must be after `last_reviewed`. {problem}")
+    body_lines = lines[end + 1 :]
+    leading = len(body_lines) - len("\n".join(body_lines).lstrip("\n").split("\n"))
+    first = end + 2 + leading  # the file line of the body's first line
+    body = "\n".join(body_lines)
+    if not body.strip():
+        check.error(None, "The guide has no text after its front matter.", end + 1)
+    else:
+        try:
+            state["body"] = validation.markdown_text(body, max_length=60_000, top_heading_level=2)
+        except Invalid as invalid:
+            for line, message in invalid.problems:
+                check.error(None, message if message[0].isupper() else f"The text {message}", first + (line or 1) - 1)
+        for line, message in validation.citation_problems(state["body"], len(state["sources"])):
+            check.error(None, message, first + line - 1)
+    if state["status"] == "published" and not state["sources"]:
+        check.error("status", "A published guide must list its `sources`.")
+    if check.errors:
+        raise ContentInvalid(check.errors)
+    return Document(path=path, key=state["slug"], state=state, lines=check.lines)
+
+
+def glossary_parse(path):
+    """Parse glossary.yaml into one Document per term (keyed by its anchor), or raise ContentInvalid."""
+    from django.utils.text import slugify
+
+    path = Path(path)
+    if not os.path.lexists(path):
+        return []
+    try:
+        node, data = yaml_load(text_read(path), path)
+    except ContentError as error:
+        raise ContentInvalid([error]) from None
+    if data is None:
+        return []
+    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
+        raise ContentInvalid([ContentError(path, 1, "The file must be a list of terms, each starting with `- term:`.")])
+    errors, documents, seen, names = [], [], {}, {}
+    for item_node, item in zip(node.value, data, strict=False):
+        first_line = item_node.start_mark.line + 1
+        if not isinstance(item, dict):
+            errors.append(ContentError(path, first_line, "Each term must be a set of `key: value` lines."))
+            continue
+        check = _Checker(path, key_lines(item_node, 0), default_line=first_line)
+        state = check.record(GLOSSARY, item, item_node, offset=0)
+        anchor = slugify(state["term"])
+        if state["term"] and not anchor:
+            check.error("term", f"The term {state['term']!r} needs at least one letter or digit.")
+        if anchor in seen:
+            check.error("term", f"The term {state['term']!r} is already defined on line {seen[anchor]}.")
+        seen.setdefault(anchor, check.lines.get("term", first_line))
+        for name in (state["term"], *state["forms"]):
+            key = " ".join(name.split()).casefold()
+            if key in names and names[key] != anchor:
+                check.error("forms", f"{name!r} already links to another term ({names[key]}).")
+            names.setdefault(key, anchor)
+        errors += check.errors
+        documents.append(Document(path=path, key=anchor, state=state, lines=check.lines))
+    if errors:
+        raise ContentInvalid(errors)
+    return documents
 
 
 def site_parse(path):
@@ -310,6 +420,23 @@ def content_parse(content_dir):
             continue
         seen[document.key] = document
         procedures.append(document)
+    guides, seen_guides = [], {}
+    for path in _procedure_paths(content_dir / "guides", errors):
+        try:
+            document = guide_parse(path)
+        except ContentInvalid as invalid:
+            errors += invalid.errors
+            continue
+        if document.key in seen_guides:
+            errors.append(ContentError(path, document.lines.get("slug"), f"The slug {document.key!r} is already used."))
+            continue
+        seen_guides[document.key] = document
+        guides.append(document)
+    glossary = []
+    try:
+        glossary = glossary_parse(content_dir / "glossary.yaml")
+    except ContentInvalid as invalid:
+        errors += invalid.errors
     clinics = []
     try:
         # A clinic may name a page whose file was removed: that page is unpublished, not gone.
@@ -319,13 +446,13 @@ def content_parse(content_dir):
         errors += invalid.errors
     if errors:
         raise ContentInvalid(errors)
-    return {"site": site, "procedures": procedures, "clinics": clinics}
+    return {"site": site, "procedures": procedures, "clinics": clinics, "guides": guides, "glossary": glossary}
 
 
 def _procedure_paths(folder, errors):
     """The procedures/*.md paths; a symlinked folder, or an .md that is not an ordinary file, is an error."""
     if os.path.islink(folder) or (os.path.lexists(folder) and not folder.is_dir()):
-        errors.append(ContentError(folder, None, "The procedures folder must be an ordinary folder, not a link."))
+        errors.append(ContentError(folder, None, f"The {folder.name} folder must be an ordinary folder, not a link."))
         return []
     if not folder.is_dir():
         return []

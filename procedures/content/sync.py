@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from ..models import Clinic, Procedure, SiteDetails
-from .fields import CLINIC, PROCEDURE, SITE
+from ..glossary import rerender_deferred
+from ..models import Clinic, GlossaryTerm, Guide, Procedure, SiteDetails
+from .fields import CLINIC, GLOSSARY, GUIDE, PROCEDURE, SITE
 from .parse import content_parse, state_hash
 
 CHANGE_REASON = "Loaded from content files"
@@ -59,13 +60,37 @@ def site_state(details):
     return SITE.state(details)
 
 
+def guide_state(guide):
+    return GUIDE.state(guide)
+
+
+def glossary_state(term):
+    return GLOSSARY.state(term)
+
+
 def content_load(content_dir, *, force=False):
     """Load the content set into the database, all or nothing. Returns a LoadReport."""
     parsed = content_parse(content_dir)
     report = LoadReport()
-    with transaction.atomic():
+    with transaction.atomic(), rerender_deferred():
         site = SiteDetails.objects.filter(pk=1).first()
         _record_sync(SITE, site, parsed["site"], name="site details", report=report, force=force)
+        # The glossary first: the pages below link their terms to it as they are saved.
+        kept_terms = [
+            _record_sync(
+                GLOSSARY,
+                GlossaryTerm.objects.filter(anchor=document.key).first(),
+                document,
+                name=f"glossary {document.key}",
+                report=report,
+                force=force,
+            )
+            for document in parsed["glossary"]
+        ]
+        for term in GlossaryTerm.objects.exclude(pk__in=kept_terms).exclude(loaded_state_hash=""):
+            term._change_reason = "Removed from glossary.yaml"
+            term.delete()
+            report.unpublished.append(f"glossary {term.anchor}")
         in_files = [
             _record_sync(
                 PROCEDURE, _procedure_find(document.key), document, name=document.key, report=report, force=force
@@ -73,6 +98,24 @@ def content_load(content_dir, *, force=False):
             for document in parsed["procedures"]
         ]
         _procedures_unpublish_missing(in_files, report=report)
+        guides_in_files = [
+            _record_sync(
+                GUIDE,
+                Guide.objects.filter(slug=document.key).first(),
+                document,
+                name=f"guide {document.key}",
+                report=report,
+                force=force,
+            )
+            for document in parsed["guides"]
+        ]
+        for guide in Guide.objects.published().exclude(pk__in=guides_in_files).exclude(loaded_state_hash=""):
+            guide.status = Guide.Status.DRAFT
+            guide._change_reason = "Unpublished: its content file was removed"
+            guide.save()
+            guide.loaded_state_hash = state_hash(guide_state(guide))
+            Guide.objects.filter(pk=guide.pk).update(loaded_state_hash=guide.loaded_state_hash)
+            report.unpublished.append(f"guide {guide.slug}")
         for document in parsed["clinics"]:
             clinic = Clinic.objects.filter(slug=document.key).prefetch_related("opening_hours", "procedures").first()
             _record_sync(CLINIC, clinic, document, name=f"clinic {document.key}", report=report, force=force)

@@ -11,11 +11,13 @@ PAGES = {
     "home": "/",
     "injection": "/procedures/si-joint-injection/",
     "fusion": "/procedures/si-joint-fusion/",
+    "options": "/guides/treatment-options/",
+    "glossary": "/glossary/",
     "finder-empty": "/clinics/",
     "finder-results": "/clinics/?q=55435&radius=25",
     "finder-nearest-anyway": "/clinics/?q=99950&radius=10",
     "finder-error": "/clinics/?q=5543",
-    "clinic": "/clinics/bloomington/",  # tests/content: not taking new patients, no step-free access
+    "clinic": "/clinics/bloomington/",  # tests/content: not taking new patients, not wheelchair accessible
     "not-found": "/procedures/no-such-page/",
 }
 
