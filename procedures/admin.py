@@ -141,7 +141,8 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "procedure_type", "summary", "also_called"]}),
         ("Key facts", {"fields": ["duration", "anaesthetic", "going_home", "recovery_time"]}),
-        ("Clinical review", {"fields": ["reviewed_by", "last_reviewed", "next_review_due"]}),
+        ("Sources", {"fields": ["sources"]}),
+        ("Clinical review", {"fields": ["reviewed_by", "last_reviewed", "next_review_due", "for_clinical_review"]}),
     ]
     view_on_site = True
 

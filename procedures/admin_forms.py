@@ -191,6 +191,8 @@ class ProcedureForm(SharedRulesMixin, forms.ModelForm):
             "reviewed_by",
             "last_reviewed",
             "next_review_due",
+            "sources",
+            "for_clinical_review",
         ]
 
     def __init__(self, *args, **kwargs):
