@@ -99,7 +99,8 @@ def guide_detail(request, slug):
 
 @public_page
 def glossary(request):
-    terms = GlossaryTerm.objects.order_by("term")
+    # Alphabetical whatever the letter case ("X-ray" among "x..."), in every database's collation.
+    terms = sorted(GlossaryTerm.objects.all(), key=lambda term: term.term.casefold())
     return render(
         request,
         "procedures/glossary.html",
