@@ -798,3 +798,7 @@ class ProcedureRedirectAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# Guides (the options page) and the glossary have their own module; importing it registers them.
+from . import admin_health  # noqa: E402, F401

@@ -6,10 +6,12 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from .glossary import glossary_current
 from .history import text_diff_html
-from .markdown import markdown_to_html
+from .markdown import content_to_html
 from .models import PendingVersion, Procedure, Section
 from .sections import SECTION_HEADING, SECTION_POSITION
+from .sources import sources_as_text
 
 REVIEWER_GROUP = "Clinical reviewer"
 APPROVE_PERMISSION = "procedures.approve_pendingversion"
@@ -178,6 +180,8 @@ def state_changes(live, proposed):
 
 
 def _text(value):
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return sources_as_text(value)  # sources: one readable line each, as in the editor
     if isinstance(value, list):
         return "\n".join(str(item) for item in value)
     return "" if value is None else str(value)
@@ -215,9 +219,11 @@ def preview_objects(pending):
     procedure = Procedure(pk=live.pk, created_at=live.created_at, updated_at=pending.updated_at)
     for name, value in pending.state["fields"].items():
         setattr(procedure, name, Procedure._meta.get_field(name).to_python(value))
-    sections = [
-        Section(procedure=procedure, kind=kind, body=body, body_html=markdown_to_html(body))
-        for kind, body in pending.state["sections"].items()
-    ]
-    sections.sort(key=lambda section: SECTION_POSITION.get(section.kind, 99))
+    # Rendered as a save renders them (help panels, timeline, citations, glossary links on first use), in
+    # reading order, so the reviewer previews what patients would see.
+    glossary, seen = glossary_current(), set()
+    sections = []
+    for kind, body in sorted(pending.state["sections"].items(), key=lambda item: SECTION_POSITION.get(item[0], 99)):
+        html = content_to_html(body, kind=kind, glossary=glossary, seen=seen)
+        sections.append(Section(procedure=procedure, kind=kind, body=body, body_html=html))
     return procedure, sections

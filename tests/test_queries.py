@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 # With an empty cache every page reads the content version, the site details and the menu (3), then:
 PAGE_QUERIES = {
-    "/": 4,  # + the procedure cards
-    "/procedures/si-joint-fusion/": 5,  # + the procedure, its sections
+    "/": 5,  # + the procedure cards, the guides (the options page link)
+    "/procedures/si-joint-fusion/": 6,  # + the procedure, its sections, the guides
     "/clinics/": 3,
     # + the clinics (one query per widening step: a quarter, half, all of the radius; here all three
     #   because tests/content has only five clinics within 25 miles), their opening hours, their procedures
