@@ -8,6 +8,7 @@ and give patients a number they can tap to call: that is checked here, against t
 
 import gzip
 import re
+import statistics
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,9 @@ from django.contrib.staticfiles import finders
 
 from bench.page_weight import BUDGET_BYTES
 from procedures.content import content_load, content_parse, procedure_parse
+from procedures.content.parse import guide_parse
 from procedures.models import Clinic, Procedure, tel_url
-from procedures.readability import TARGET_GRADE, hardest_sentences, reading_grade
+from procedures.readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences_too_hard
 from procedures.sections import REQUIRED_SECTION_KINDS, SECTION_KINDS
 from procedures.validation import CITATION
 
@@ -63,6 +65,30 @@ def test_every_section_reads_at_grade_8_or_lower(path):
         if reading_grade(body) > TARGET_GRADE
     }
     assert not too_hard, f"{path.name}: sections above grade {TARGET_GRADE:g} (grade, hardest sentences): {too_hard}"
+
+
+GUIDE_FILES = sorted((REAL_CONTENT_DIR / "guides").glob("*.md"))
+MEDIAN_GRADE = 6
+
+
+def page_sections(path):
+    """{heading or kind: Markdown} of a procedure page (its sections) or a guide (its `## ` parts)."""
+    if path in GUIDE_FILES:
+        body = guide_parse(path).state["body"]
+        parts = re.split(r"^## +(.+)$", body, flags=re.MULTILINE)
+        return dict(zip(parts[1::2], parts[2::2], strict=True)) | ({"intro": parts[0]} if parts[0].strip() else {})
+    return procedure_parse(path).state["sections"]
+
+
+@pytest.mark.parametrize("path", PROCEDURE_FILES + GUIDE_FILES, ids=lambda path: path.stem)
+def test_each_page_reads_at_a_median_of_grade_6_with_no_sentence_above_12(path):
+    sections = page_sections(path)
+    assert len(sections) >= 5
+    grades = {name: reading_grade(body) for name, body in sections.items()}
+    assert max(grades.values()) <= TARGET_GRADE, f"{path.name}: a section above grade {TARGET_GRADE:g}: {grades}"
+    assert statistics.median(grades.values()) <= MEDIAN_GRADE, f"{path.name}: median above {MEDIAN_GRADE}: {grades}"
+    too_hard = {name: sentences_too_hard(body) for name, body in sections.items() if sentences_too_hard(body)}
+    assert not too_hard, f"{path.name}: sentences above grade 12: {too_hard}"
 
 
 @pytest.mark.parametrize("path", PROCEDURE_FILES, ids=lambda path: path.stem)
