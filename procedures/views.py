@@ -204,9 +204,9 @@ def clinic_detail(request, slug):
             "structured_data": structured_data.json_ld(structured_data.clinic_graph(clinic)),
             **page_meta(
                 request,
-                f"{clinic.name}: address, phone and opening hours",
-                f"{clinic.name}, {clinic.full_address}. Call {clinic.phone}. Opening hours, access and the "
-                "SI joint procedures offered.",
+                _("%(name)s: address, phone and opening hours") % {"name": clinic.name},
+                _("%(name)s, %(address)s. Call %(phone)s. Opening hours, access and the SI joint procedures offered.")
+                % {"name": clinic.name, "address": clinic.full_address, "phone": clinic.phone},
             ),
         },
     )

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -216,6 +217,11 @@ def test_the_main_pages_have_no_english_interface_text(client, loaded):
     assert "Cuánto dura" in procedure, "key-fact labels are translated"
     assert "Última revisión" in procedure
     assert any(re.fullmatch(r"\d{1,2} de [a-záéíóú]+ de \d{4}", piece) for piece in procedure), "a Spanish date"
+    cache.clear()  # the page cache is keyed on the address, and these English pages share it (before /es/ routes)
+    for path in ("/", "/procedures/si-joint-injection/", "/glossary/", "/clinics/", "/clinics/edina/"):
+        english_title = re.search(r"<title>(.*?)</title>", client.get(path).content.decode(), re.S).group(1)
+        spanish_title = re.search(r"<title>(.*?)</title>", pages[path], re.S).group(1)
+        assert spanish_title != english_title, f"{path}: the page title is not translated"
     clinic = visible_text(pages["/clinics/edina/"])
     assert {"lunes", "martes", "sábado", "domingo"} <= set(clinic), "day names in Spanish"
     assert any("a. m." in piece for piece in clinic), "times as 8 a. m."
@@ -226,6 +232,7 @@ def test_finder_results_and_their_wording_in_spanish(client, loaded):
     found = visible_text(pages["/clinics/?q=55435"])
     assert any(re.match(r"\d+ clínicas? a 50 millas o menos de 55435", piece) for piece in found), found
     assert any(piece.startswith(("Abierto ahora", "Cerrado ahora")) for piece in found), "open-now sentences"
+    assert any(re.fullmatch(r"\d+\.\d millas", piece) for piece in found), "US Spanish writes 0.3, not 0,3"
     far = visible_text(pages["/clinics/?q=99950&radius=10"])
     assert any(piece.startswith("No hay clínicas a 10 millas o menos") for piece in far), far
     assert any(piece.startswith("Buscar a") for piece in far), "the wider-search link"
