@@ -38,7 +38,9 @@ def clock(value):
         return pgettext("time of day", "noon")
     hour = value.hour % 12 or 12
     suffix = pgettext("clock", "am") if value.hour < 12 else pgettext("clock", "pm")
-    return f"{hour} {suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d} {suffix}"
+    time = f"{hour}" if value.minute == 0 else f"{hour}:{value.minute:02d}"
+    # Spanish joins "8" and "a. m." with no-break spaces, so a narrow screen never splits them over two lines.
+    return pgettext("clock: a time and am or pm", "%(time)s %(suffix)s") % {"time": time, "suffix": suffix}
 
 
 def at_clock(value):
