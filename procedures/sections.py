@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext_noop
 
 
 @dataclass(frozen=True)
@@ -11,11 +11,6 @@ class SectionKind:
     heading: str
     aliases: tuple = ()
     heading_es: str = ""  # the heading the Spanish pages use (content/procedures/es/*.md)
-
-    def heading_for(self, language=None):
-        """The heading in a language ("es" or "en"), by default the active one."""
-        language = (language or get_language() or "en").split("-")[0]
-        return self.heading_es if language == "es" and self.heading_es else self.heading
 
 
 SECTION_KINDS = (

@@ -301,3 +301,32 @@ def test_the_outage_pages_choose_spanish_from_the_address(loaded):
         assert not english_leftovers(html), english_leftovers(html)
         assert english_heading in english.content.decode()
         assert translation.get_language() in ("en-us", "en", None), "the error page leaves the language as it was"
+
+
+# The Spanish `##` headings the translated procedure files use (issue #16's plan), kind by kind.
+SPANISH_HEADINGS = {
+    "overview": "Resumen",
+    "why": "Por qué se hace",
+    "preparation": "Cómo prepararse",
+    "during": "Qué pasa durante el procedimiento",
+    "risks": "Efectos secundarios y riesgos",
+    "recovery": "Recuperación y cuidados",
+    "timeline": "Cómo es la recuperación, paso a paso",
+    "pain_diary": "Su diario del dolor",
+    "follow_up": "Seguimiento",
+    "get_help": "Cuándo buscar ayuda médica",
+    "faqs": "Preguntas que hacen los pacientes",
+    "questions": "Preguntas para su equipo de atención",
+}
+
+
+def test_spanish_section_headings_name_every_section_kind():
+    """A Spanish page's `## Resumen` is the overview, and so on for every kind; English headings still work."""
+    from procedures.sections import SECTION_HEADING_ES, SECTION_KINDS, section_kind_for_heading
+
+    assert SECTION_HEADING_ES == SPANISH_HEADINGS
+    for kind in SECTION_KINDS:
+        assert section_kind_for_heading(kind.heading_es) == kind.key
+        assert section_kind_for_heading(kind.heading_es.lower() + ":") == kind.key, "any case, a trailing colon"
+        assert section_kind_for_heading(kind.heading) == kind.key
+    assert section_kind_for_heading("Resumen del procedimiento") is None
