@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import ExpressionWrapper, F, FloatField, prefetch_related_objects
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .caching import procedure_menu, versioned_key
 from .geo import MILES_PER_DEGREE_LATITUDE, Origin, distance_miles
@@ -57,17 +59,51 @@ class ClinicSearch:
         query = {"q": self.origin.query, "radius": radius or "any"}
         if self.procedure:
             query["procedure"] = self.procedure["slug"]
-        text = f"Search within {radius} miles" if radius else "Search at any distance"
+        text = _("Search within %(miles)s miles") % {"miles": radius} if radius else _("Search at any distance")
         return text, urlencode(query)
 
     @property
     def summary(self):
-        offering = f" offering {self.procedure['title']}" if self.procedure else ""
-        within = f" within {self.radius_miles} miles" if self.radius_miles else ""
-        if self.matches:
-            count = len(self.matches)
-            return f"{count} clinic{'s' if count != 1 else ''}{offering}{within} of {self.origin.label}"
-        return f"No clinics{offering}{within} of {self.origin.label}"
+        """ "3 clinics offering SI joint fusion within 50 miles of 55435 (Edina, MN)", in the active language."""
+        values = {
+            "count": len(self.matches),
+            "procedure": self.procedure["title"] if self.procedure else "",
+            "miles": self.radius_miles,
+            "place": self.origin.label,
+        }
+        count = len(self.matches)
+        if self.procedure and self.radius_miles:
+            if count:
+                text = ngettext(
+                    "%(count)d clinic offering %(procedure)s within %(miles)s miles of %(place)s",
+                    "%(count)d clinics offering %(procedure)s within %(miles)s miles of %(place)s",
+                    count,
+                )
+            else:
+                text = _("No clinics offering %(procedure)s within %(miles)s miles of %(place)s")
+        elif self.procedure:
+            if count:
+                text = ngettext(
+                    "%(count)d clinic offering %(procedure)s of %(place)s",
+                    "%(count)d clinics offering %(procedure)s of %(place)s",
+                    count,
+                )
+            else:
+                text = _("No clinics offering %(procedure)s of %(place)s")
+        elif self.radius_miles:
+            if count:
+                text = ngettext(
+                    "%(count)d clinic within %(miles)s miles of %(place)s",
+                    "%(count)d clinics within %(miles)s miles of %(place)s",
+                    count,
+                )
+            else:
+                text = _("No clinics within %(miles)s miles of %(place)s")
+        elif count:
+            text = ngettext("%(count)d clinic of %(place)s", "%(count)d clinics of %(place)s", count)
+        else:
+            text = _("No clinics of %(place)s")
+        return text % values
 
 
 def clinic_search(origin, *, radius_miles=DEFAULT_RADIUS, procedure_slug=None, limit=DEFAULT_LIMIT):

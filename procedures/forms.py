@@ -4,35 +4,47 @@ the search itself is finder.clinic_search."""
 from urllib.parse import urlencode
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .caching import procedure_menu
 from .finder import DEFAULT_RADIUS, RADIUS_CHOICES, prefer_reachable
 from .geo import MAX_QUERY_LENGTH, PlaceNotFound, origin_for_query, tidy_query
 
-RADIUS_FIELD_CHOICES = [(str(miles), f"{miles} miles") for miles in RADIUS_CHOICES] + [("any", "Any distance")]
+
+def radius_field_choices():
+    """The distance menu, in the active language: "10 miles" ... "Any distance"."""
+    return [
+        (str(miles), ngettext("%(miles)s mile", "%(miles)s miles", miles) % {"miles": miles})
+        for miles in RADIUS_CHOICES
+    ] + [("any", _("Any distance"))]
 
 
 class ClinicSearchForm(forms.Form):
     q = forms.CharField(
-        label="ZIP code or town",
-        help_text="For example 55435, or Edina, MN",
+        label=gettext_lazy("ZIP code or town"),
+        help_text=gettext_lazy("For example 55435, or Edina, MN"),
         max_length=MAX_QUERY_LENGTH,
         required=True,
         error_messages={
-            "required": "Enter a ZIP code or a town to search. For example 55435, or Edina, MN.",
-            "max_length": "That is too long to be a ZIP code or a town. Enter a 5-digit ZIP code or a town and state.",
+            "required": gettext_lazy("Enter a ZIP code or a town to search. For example 55435, or Edina, MN."),
+            "max_length": gettext_lazy(
+                "That is too long to be a ZIP code or a town. Enter a 5-digit ZIP code or a town and state."
+            ),
         },
     )
     radius = forms.ChoiceField(
-        label="Distance",
-        choices=RADIUS_FIELD_CHOICES,
+        label=gettext_lazy("Distance"),
+        choices=radius_field_choices,
         required=False,
-        error_messages={"invalid_choice": "Choose a distance from the list: 10, 25, 50 or 100 miles, or any distance."},
+        error_messages={
+            "invalid_choice": gettext_lazy("Choose a distance from the list: 10, 25, 50 or 100 miles, or any distance.")
+        },
     )
     procedure = forms.ChoiceField(
-        label="Procedure",
+        label=gettext_lazy("Procedure"),
         required=False,
-        error_messages={"invalid_choice": "Choose a procedure from the list, or all procedures."},
+        error_messages={"invalid_choice": gettext_lazy("Choose a procedure from the list, or all procedures.")},
     )
 
     def __init__(self, data=None, **kwargs):
@@ -44,7 +56,9 @@ class ClinicSearchForm(forms.Form):
         super().__init__(data, **kwargs)
         self.place_choices = []
         self.procedures = procedure_menu()
-        self.fields["procedure"].choices = [("", "All procedures")] + [(p["slug"], p["title"]) for p in self.procedures]
+        self.fields["procedure"].choices = [("", _("All procedures"))] + [
+            (p["slug"], p["title"]) for p in self.procedures
+        ]
         self.fields["radius"].initial = str(DEFAULT_RADIUS)
 
     @classmethod

@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0
 MAX_QUERY_LENGTH = 100
 
-HOW_TO_SEARCH = "Enter a 5-digit ZIP code, like 55435, or a town and state, like Edina, MN."
+HOW_TO_SEARCH = gettext_lazy("Enter a 5-digit ZIP code, like 55435, or a town and state, like Edina, MN.")
 
 STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
@@ -218,16 +221,18 @@ def origin_for_query(raw, *, prefer=None):
     """
     query = tidy_query(raw)
     if not query:
-        raise PlaceNotFound(f"Enter a ZIP code or a town to search. {HOW_TO_SEARCH}", code="required")
+        raise PlaceNotFound(f"{_('Enter a ZIP code or a town to search.')} {HOW_TO_SEARCH}", code="required")
     if len(query) > MAX_QUERY_LENGTH:
-        raise PlaceNotFound(f"That is too long to be a ZIP code or a town. {HOW_TO_SEARCH}", code="too_long")
+        raise PlaceNotFound(f"{_('That is too long to be a ZIP code or a town.')} {HOW_TO_SEARCH}", code="too_long")
     if _DIGITS_ONLY.match(query):
         return _zip_origin(query)
     if not _PLACE.match(query):
-        raise PlaceNotFound(f"We did not recognise that as a ZIP code or a town. {HOW_TO_SEARCH}", code="invalid")
+        raise PlaceNotFound(
+            f"{_('We did not recognise that as a ZIP code or a town.')} {HOW_TO_SEARCH}", code="invalid"
+        )
     town, state = _split_state(query)
     if not town:
-        raise PlaceNotFound(f"Add the town as well as the state. {HOW_TO_SEARCH}", code="invalid")
+        raise PlaceNotFound(f"{_('Add the town as well as the state.')} {HOW_TO_SEARCH}", code="invalid")
     found = towns_named(town)
     if state:
         if state in found:
@@ -243,7 +248,10 @@ def origin_for_query(raw, *, prefer=None):
             return chosen
         name = candidates[0].label.rsplit(",", 1)[0]
         raise PlaceNotFound(
-            f"There is a {name} in {len(candidates)} states. Which one do you mean?", code="ambiguous", choices=chosen
+            _("There is a %(town)s in %(count)d states. Which one do you mean?")
+            % {"town": name, "count": len(candidates)},
+            code="ambiguous",
+            choices=chosen,
         )
     return _not_found(town, None)
 
@@ -251,15 +259,25 @@ def origin_for_query(raw, *, prefer=None):
 def _zip_origin(query):
     digits = re.sub(r"\D", "", query)
     if len(digits) not in (5, 9):
-        raise PlaceNotFound(f"A ZIP code has 5 digits; you entered {len(digits)}. {HOW_TO_SEARCH}", code="zip_length")
+        entered = ngettext(
+            "A ZIP code has 5 digits; you entered %(count)d.",
+            "A ZIP code has 5 digits; you entered %(count)d.",
+            len(digits),
+        ) % {"count": len(digits)}
+        raise PlaceNotFound(f"{entered} {HOW_TO_SEARCH}", code="zip_length")
     zip_code = digits[:5]  # "55 435" or "55435-1234": spaces and the +4 typed too
     entry = zip_centre(zip_code)
     if entry is None:
-        raise PlaceNotFound(f"We could not find the ZIP code {zip_code}. Check the number and try again.")
+        raise PlaceNotFound(
+            _("We could not find the ZIP code %(zip_code)s. Check the number and try again.") % {"zip_code": zip_code}
+        )
     if entry.latitude is None:
         raise PlaceNotFound(
-            f"We know ZIP code {zip_code} ({entry.town}, {entry.state}) but not where it is on the map. "
-            "Try the town name or a nearby ZIP code.",
+            _(
+                "We know ZIP code %(zip_code)s (%(town)s, %(state)s) but not where it is on the map. "
+                "Try the town name or a nearby ZIP code."
+            )
+            % {"zip_code": zip_code, "town": entry.town, "state": entry.state},
             code="no_location",
         )
     label = f"{zip_code} ({entry.town}, {entry.state})"
@@ -267,17 +285,29 @@ def _zip_origin(query):
 
 
 def _not_found(town, state):
-    where = f" in {STATES[state]}" if state else ""
+    where = {"town": town, "state": STATES[state]} if state else {"town": town}
     close = towns_spelled_like(town)
     if state:
         close = [origin for origin in close if origin.label.endswith(f", {state}")] or close
     if close:
         raise PlaceNotFound(
-            f"We could not find a town called {town}{where}. Did you mean one of these?",
+            (
+                _("We could not find a town called %(town)s in %(state)s. Did you mean one of these?")
+                if state
+                else _("We could not find a town called %(town)s. Did you mean one of these?")
+            )
+            % where,
             code="did_you_mean",
             choices=close,
         )
-    raise PlaceNotFound(f"We could not find a town called {town}{where}. Check the spelling, or search by ZIP code.")
+    raise PlaceNotFound(
+        (
+            _("We could not find a town called %(town)s in %(state)s. Check the spelling, or search by ZIP code.")
+            if state
+            else _("We could not find a town called %(town)s. Check the spelling, or search by ZIP code.")
+        )
+        % where
+    )
 
 
 # --- The places file ---------------------------------------------------------------------------------

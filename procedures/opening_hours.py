@@ -1,6 +1,7 @@
 """Is a clinic open now, and when does that change: "Open now, closes 6 pm" / "Closed now, opens Monday 8 am".
 
-Worked out in the clinic's own time zone, from its weekly opening periods (Clinic.week()).
+Worked out in the clinic's own time zone, from its weekly opening periods (Clinic.week()). The sentences are
+in the active language ("Abierto ahora, cierra a las 6 p. m." on the Spanish pages).
 """
 
 import datetime
@@ -8,16 +9,48 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
-from .models import Weekday, site_time_zone
+from .models import site_time_zone
+
+# The day names Clinic.week() gives (Weekday labels), marked for translation: templates show them with
+# {% translate day %} and the sentences below through day_name().
+DAY_NAMES = (
+    gettext_noop("Monday"),
+    gettext_noop("Tuesday"),
+    gettext_noop("Wednesday"),
+    gettext_noop("Thursday"),
+    gettext_noop("Friday"),
+    gettext_noop("Saturday"),
+    gettext_noop("Sunday"),
+)
+
+
+def day_name(weekday):
+    """Monday / lunes, for a weekday number (Monday is 0)."""
+    return _(DAY_NAMES[weekday])
 
 
 def clock(value):
-    """8 am, 5:30 pm, noon."""
+    """8 am, 5:30 pm, noon (in Spanish: 8 a. m., 5:30 p. m., mediodía)."""
     if value.hour == 12 and value.minute == 0:
-        return "noon"
-    hour, suffix = value.hour % 12 or 12, "am" if value.hour < 12 else "pm"
-    return f"{hour} {suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d} {suffix}"
+        return pgettext("time of day", "noon")
+    hour = value.hour % 12 or 12
+    suffix = pgettext("clock", "am") if value.hour < 12 else pgettext("clock", "pm")
+    time = f"{hour}" if value.minute == 0 else f"{hour}:{value.minute:02d}"
+    # Spanish joins "8" and "a. m." with no-break spaces, so a narrow screen never splits them over two lines.
+    return pgettext("clock: a time and am or pm", "%(time)s %(suffix)s") % {"time": time, "suffix": suffix}
+
+
+def at_clock(value):
+    """A time as it follows "closes" or "opens": "6 pm" in English; "a las 6 p. m.", "a la 1 p. m.",
+    "al mediodía" in Spanish, which needs a different word before one o'clock and noon."""
+    if value.hour == 12 and value.minute == 0:
+        return pgettext("at noon", "%(time)s") % {"time": clock(value)}
+    if value.hour % 12 == 1:
+        return pgettext("at one o'clock", "%(time)s") % {"time": clock(value)}
+    return pgettext("at a time", "%(time)s") % {"time": clock(value)}
 
 
 @dataclass(frozen=True)
@@ -46,18 +79,19 @@ def opening_status(clinic, *, now=None):
     for opens, closes in week[today.weekday()]:
         if opens <= local.time() < closes:
             closing = datetime.datetime.combine(today, closes, zone)
-            return OpeningStatus(True, closing, f"Open now, closes {clock(closes)}")
+            return OpeningStatus(True, closing, _("Open now, closes %(time)s") % {"time": at_clock(closes)})
     for ahead in range(8):
         day = today + datetime.timedelta(days=ahead)
         for opens, _closes in week[day.weekday()]:
             if ahead == 0 and opens <= local.time():
                 continue
             opening = datetime.datetime.combine(day, opens, zone)
+            time = at_clock(opens)
             if ahead == 0:
-                when = f"today {clock(opens)}"
+                sentence = _("Closed now, opens today %(time)s") % {"time": time}
             elif ahead == 1:
-                when = f"tomorrow {clock(opens)}"
+                sentence = _("Closed now, opens tomorrow %(time)s") % {"time": time}
             else:
-                when = f"{Weekday(day.weekday()).label} {clock(opens)}"
-            return OpeningStatus(False, opening, f"Closed now, opens {when}")
-    return OpeningStatus(False, None, "Closed now. Call to ask about opening times")
+                sentence = _("Closed now, opens %(day)s %(time)s") % {"day": day_name(day.weekday()), "time": time}
+            return OpeningStatus(False, opening, sentence)
+    return OpeningStatus(False, None, _("Closed now. Call to ask about opening times"))

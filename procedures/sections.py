@@ -2,27 +2,58 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 
 @dataclass(frozen=True)
 class SectionKind:
     key: str
     heading: str
     aliases: tuple = ()
+    heading_es: str = ""  # the heading the Spanish pages use (content/procedures/es/*.md)
 
 
 SECTION_KINDS = (
-    SectionKind("overview", "Overview", ("About this procedure",)),
-    SectionKind("why", "Why it is done", ("Who it helps", "Why it is done and who it helps")),
-    SectionKind("preparation", "How to prepare", ("Preparation", "Before the procedure")),
-    SectionKind("during", "What happens during the procedure", ("What happens", "During the procedure")),
-    SectionKind("risks", "Side effects and risks", ("Risks and side effects",)),
-    SectionKind("recovery", "Recovery and aftercare", ("Recovery", "After the procedure")),
-    SectionKind("timeline", "What recovery looks like, step by step", ("Recovery step by step", "Recovery timeline")),
-    SectionKind("pain_diary", "Your pain diary", ("Pain diary",)),
-    SectionKind("follow_up", "Follow-up", ("Follow up", "Follow-up appointments")),
-    SectionKind("get_help", "When to get medical help", ("When to get help",)),
-    SectionKind("faqs", "Questions patients ask", ("Common questions", "Frequently asked questions")),
-    SectionKind("questions", "Questions to ask", ("Questions to ask your care team",)),
+    SectionKind("overview", "Overview", ("About this procedure",), "Resumen"),
+    SectionKind("why", "Why it is done", ("Who it helps", "Why it is done and who it helps"), "Por qué se hace"),
+    SectionKind("preparation", "How to prepare", ("Preparation", "Before the procedure"), "Cómo prepararse"),
+    SectionKind(
+        "during",
+        "What happens during the procedure",
+        ("What happens", "During the procedure"),
+        "Qué pasa durante el procedimiento",
+    ),
+    SectionKind("risks", "Side effects and risks", ("Risks and side effects",), "Efectos secundarios y riesgos"),
+    SectionKind("recovery", "Recovery and aftercare", ("Recovery", "After the procedure"), "Recuperación y cuidados"),
+    SectionKind(
+        "timeline",
+        "What recovery looks like, step by step",
+        ("Recovery step by step", "Recovery timeline"),
+        "Cómo es la recuperación, paso a paso",
+    ),
+    SectionKind("pain_diary", "Your pain diary", ("Pain diary",), "Su diario del dolor"),
+    SectionKind("follow_up", "Follow-up", ("Follow up", "Follow-up appointments"), "Seguimiento"),
+    SectionKind("get_help", "When to get medical help", ("When to get help",), "Cuándo buscar ayuda médica"),
+    SectionKind(
+        "faqs",
+        "Questions patients ask",
+        ("Common questions", "Frequently asked questions"),
+        "Preguntas que hacen los pacientes",
+    ),
+    SectionKind(
+        "questions",
+        "Questions to ask",
+        ("Questions to ask your care team",),
+        "Preguntas para su equipo de atención",
+    ),
+)
+
+# The labels of Procedure.key_facts, marked for translation: the page shows them with {% translate label %}.
+KEY_FACT_LABELS = (
+    gettext_noop("How long it takes"),
+    gettext_noop("Anesthetic"),
+    gettext_noop("Going home"),
+    gettext_noop("Typical recovery"),
 )
 
 # A published page must have these; a draft may lack any of them while it is being written.
@@ -30,16 +61,22 @@ REQUIRED_SECTION_KINDS = ("overview", "get_help")
 
 SECTION_CHOICES = [(kind.key, kind.heading) for kind in SECTION_KINDS]
 SECTION_POSITION = {kind.key: position for position, kind in enumerate(SECTION_KINDS)}
-SECTION_HEADING = {kind.key: kind.heading for kind in SECTION_KINDS}
+SECTION_HEADING = {kind.key: kind.heading for kind in SECTION_KINDS}  # English: the admin's names
+SECTION_HEADING_ES = {kind.key: kind.heading_es for kind in SECTION_KINDS}
 
 
 def _normalise(heading):
     return " ".join(heading.replace("\u2011", "-").split()).rstrip(":").casefold()
 
 
-_KIND_BY_HEADING = {_normalise(name): kind.key for kind in SECTION_KINDS for name in (kind.heading, *kind.aliases)}
+_KIND_BY_HEADING = {
+    _normalise(name): kind.key
+    for kind in SECTION_KINDS
+    for name in (kind.heading, *kind.aliases, kind.heading_es)
+    if name
+}
 
 
 def section_kind_for_heading(heading):
-    """The section kind a `## ` heading names, or None when the heading is not one we know."""
+    """The section kind a `## ` heading names (English or Spanish), or None when the heading is not one we know."""
     return _KIND_BY_HEADING.get(_normalise(heading))

@@ -6,6 +6,8 @@ import json
 from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .markdown import faq_pairs
 from .models import WEEKDAYS, Procedure
@@ -87,7 +89,7 @@ def procedure_graph(procedure, sections, site):
         "@type": PROCEDURE_TYPE[procedure.procedure_type],
         "name": procedure.title,
         "description": procedure.summary,
-        "bodyLocation": "Sacroiliac joint",
+        "bodyLocation": _("Sacroiliac joint"),
         "procedureType": "https://schema.org/PercutaneousProcedure",
     }
     if procedure.also_called:
@@ -96,7 +98,7 @@ def procedure_graph(procedure, sections, site):
         text = _section_text(sections, kind)
         if text:
             about[prop] = text
-    trail = breadcrumbs(("Home", "/"), (procedure.title, procedure.get_absolute_url()))
+    trail = breadcrumbs((pgettext("navigation", "Home"), "/"), (procedure.title, procedure.get_absolute_url()))
     page = {
         "@type": "MedicalWebPage",
         "@id": url,
@@ -121,7 +123,7 @@ def procedure_graph(procedure, sections, site):
 
 def guide_graph(guide, site):
     url = absolute(guide.get_absolute_url())
-    trail = breadcrumbs(("Home", "/"), (guide.title, guide.get_absolute_url()))
+    trail = breadcrumbs((pgettext("navigation", "Home"), "/"), (guide.title, guide.get_absolute_url()))
     page = {
         "@type": "MedicalWebPage",
         "@id": url,
@@ -135,7 +137,7 @@ def guide_graph(guide, site):
         "dateModified": guide.updated_at.isoformat(),
         "publisher": organization(site),
         "breadcrumb": trail,
-        "about": {"@type": "MedicalCondition", "name": "Sacroiliac joint pain", "alternateName": "SI joint pain"},
+        "about": {"@type": "MedicalCondition", "name": _("Sacroiliac joint pain"), "alternateName": _("SI joint pain")},
         "citation": citations(guide.sources),
     }
     return [page, trail]
@@ -148,7 +150,7 @@ def glossary_graph(terms):
             "@type": "DefinedTermSet",
             "@id": url,
             "url": url,
-            "name": "Medical words explained",
+            "name": _("Medical words explained"),
             "inLanguage": "en-US",
             "hasDefinedTerm": [
                 {
@@ -201,7 +203,11 @@ def clinic_graph(clinic):
     }
     if clinic.email:
         data["email"] = clinic.email
-    trail = breadcrumbs(("Home", "/"), ("Find a clinic", "/clinics/"), (clinic.name, clinic.get_absolute_url()))
+    trail = breadcrumbs(
+        (pgettext("navigation", "Home"), "/"),
+        (_("Find a clinic"), "/clinics/"),
+        (clinic.name, clinic.get_absolute_url()),
+    )
     return [data, trail]
 
 

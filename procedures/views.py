@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
@@ -45,9 +47,11 @@ def home(request):
             "structured_data": structured_data.json_ld(structured_data.home_graph(site)) if site.pk else None,
             **page_meta(
                 request,
-                "SI joint pain: injections and fusion explained",
-                "What the sacroiliac (SI) joints are, why they can hurt, and what happens during an SI joint "
-                "injection or SI joint fusion, in plain English.",
+                _("SI joint pain: injections and fusion explained"),
+                _(
+                    "What the sacroiliac (SI) joints are, why they can hurt, and what happens during an SI joint "
+                    "injection or SI joint fusion, in plain English."
+                ),
             ),
         },
     )
@@ -74,7 +78,12 @@ def procedure_detail(request, slug):
             "draft_preview": not procedure.is_published,
             "form": ClinicSearchForm.from_query({}, initial_procedure=procedure.slug),
             "structured_data": structured_data.json_ld(graph),
-            **page_meta(request, f"{procedure.title}: what to expect", procedure.summary, og_type="article"),
+            **page_meta(
+                request,
+                _("%(title)s: what to expect") % {"title": procedure.title},
+                procedure.summary,
+                og_type="article",
+            ),
         },
     )
 
@@ -109,8 +118,8 @@ def glossary(request):
             "structured_data": structured_data.json_ld(structured_data.glossary_graph(terms)),
             **page_meta(
                 request,
-                "Medical words explained",
-                "The medical words used on this site, such as sacrum, steroid and fluoroscopy, in plain English.",
+                _("Medical words explained"),
+                _("The medical words used on this site, such as sacrum, steroid and fluoroscopy, in plain English."),
             ),
         },
     )
@@ -137,8 +146,8 @@ def pending_preview(request, pk):
     )
 
 
-FINDER_TITLE = "Find an SI joint clinic near you"
-FINDER_DESCRIPTION = (
+FINDER_TITLE = gettext_lazy("Find an SI joint clinic near you")
+FINDER_DESCRIPTION = gettext_lazy(
     "Find a clinic near you for an SI joint injection or SI joint fusion. Search by ZIP code or town "
     "and call the clinic directly."
 )
@@ -153,7 +162,7 @@ def too_many_searches(request):
     response = render(
         request,
         "429.html",
-        page_meta(request, "Too many searches", "Please wait a minute before searching again.", canonical=False),
+        page_meta(request, _("Too many searches"), _("Please wait a minute before searching again."), canonical=False),
         status=429,
     )
     response["Retry-After"] = "60"
@@ -173,7 +182,7 @@ def clinic_finder(request):
             search = clinic_search(data["q"], radius_miles=data["radius"], procedure_slug=data["procedure"] or None)
             title = f"{search.summary}: {FINDER_TITLE[0].lower()}{FINDER_TITLE[1:]}"
         else:
-            status, title = 400, f"Error: {FINDER_TITLE}"
+            status, title = 400, _("Error: %(title)s") % {"title": FINDER_TITLE}
     return render(
         request,
         "clinics/finder.html",
@@ -196,9 +205,9 @@ def clinic_detail(request, slug):
             "structured_data": structured_data.json_ld(structured_data.clinic_graph(clinic)),
             **page_meta(
                 request,
-                f"{clinic.name}: address, phone and opening hours",
-                f"{clinic.name}, {clinic.full_address}. Call {clinic.phone}. Opening hours, access and the "
-                "SI joint procedures offered.",
+                _("%(name)s: address, phone and opening hours") % {"name": clinic.name},
+                _("%(name)s, %(address)s. Call %(phone)s. Opening hours, access and the SI joint procedures offered.")
+                % {"name": clinic.name, "address": clinic.full_address, "phone": clinic.phone},
             ),
         },
     )

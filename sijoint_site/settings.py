@@ -157,9 +157,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "America/Chicago")
 USE_I18N = True
+LANGUAGES = [("en", "English"), ("es", "Español")]
+# The site's own translations of its interface (locale/es/LC_MESSAGES/django.po, compiled django.mo committed).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
-# One US date format everywhere, times with the zone named (sijoint_site/formats/en/formats.py wins over
-# Django's English locale formats, which would otherwise override these settings).
+# One US date format per language, times with the zone named (sijoint_site/formats/en/formats.py and
+# formats/es/formats.py win over Django's own locale formats, which would otherwise override these settings).
 FORMAT_MODULE_PATH = ["sijoint_site.formats"]
 DATE_FORMAT = "F j, Y"
 SHORT_DATE_FORMAT = "F j, Y"

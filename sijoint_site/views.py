@@ -2,7 +2,8 @@
 
 The 500 and 503 pages render with neither database nor cache: they use no context processors and take
 the organisation's phone number from caching.site_details(), which falls back to the last copy seen and
-then to content/site.yaml on disk.
+then to content/site.yaml on disk. Error pages are in Spanish for addresses under /es/: the 500 and 503
+pages may render before (or without) the middleware that activates a language, so they pick it from the path.
 """
 
 import logging
@@ -14,6 +15,8 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpResponse, HttpResponseNotFound, HttpResponsePermanentRedirect, JsonResponse
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from procedures.caching import site_details, site_details_from_file
 
@@ -78,14 +81,23 @@ def favicon(request):
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
+SPANISH_PREFIX = "/es/"
+
+
+def language_for_path(path):
+    """ "es" for addresses under /es/ (and /es itself), else "en": how error pages choose their language."""
+    return "es" if path == SPANISH_PREFIX.rstrip("/") or path.startswith(SPANISH_PREFIX) else "en"
+
+
 def page_not_found(request, exception):
-    template = loader.get_template("404.html")
-    context = {
-        "page_title": "Page not found",
-        "page_description": "We could not find the page you asked for.",
-        "canonical_url": None,
-    }
-    return HttpResponseNotFound(template.render(context, request))
+    with translation.override(language_for_path(request.path)):
+        template = loader.get_template("404.html")
+        context = {
+            "page_title": _("Page not found"),
+            "page_description": _("We could not find the page you asked for."),
+            "canonical_url": None,
+        }
+        return HttpResponseNotFound(template.render(context, request))
 
 
 def outage_site_details():
@@ -99,21 +111,24 @@ def outage_site_details():
 OUTAGE_TEMPLATE = "503.html"
 
 
-def error_page(template_name, status):
-    template = loader.get_template(template_name)
-    response = HttpResponse(template.render({"site": outage_site_details()}), status=status)
+def error_page(template_name, status, language="en"):
+    response = HttpResponse(outage_page_html(template_name, language), status=status)
     response["Cache-Control"] = "no-store"
     return response
 
 
-def outage_page_html():
-    """The 503 page's HTML, also written to a static file for the front server (manage.py outage_page)."""
-    return loader.get_template(OUTAGE_TEMPLATE).render({"site": outage_site_details()})
+def outage_page_html(template_name=OUTAGE_TEMPLATE, language="en"):
+    """The 503 page's HTML (or another outage page's), in English or Spanish; the 503 is also written to a
+    static file for the front server (manage.py outage_page)."""
+    with translation.override(language):
+        context = {"site": outage_site_details(), "home_url": "/es/" if language == "es" else "/"}
+        return loader.get_template(template_name).render(context)
 
 
 def service_unavailable(request=None):
     """The designed 503 page: the site's look, the phone number, try again shortly."""
-    response = error_page(OUTAGE_TEMPLATE, 503)
+    language = language_for_path(request.path) if request is not None else "en"
+    response = error_page(OUTAGE_TEMPLATE, 503, language)
     response["Retry-After"] = str(OUTAGE_RETRY_SECONDS)
     return response
 
@@ -124,4 +139,4 @@ def server_error(request):
     if isinstance(error, (OperationalError, InterfaceError)):
         logger.error("database unavailable: answered 503 to %s", request.path)
         return service_unavailable(request)
-    return error_page("500.html", 500)
+    return error_page("500.html", 500, language_for_path(request.path))

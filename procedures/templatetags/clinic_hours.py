@@ -1,6 +1,7 @@
 """Opening hours the way people say them: "8 am to 5 pm", "Closed"."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from ..opening_hours import clock, opening_status
 
@@ -16,5 +17,7 @@ def open_now(clinic):
 @register.filter
 def opening_periods(periods):
     if not periods:
-        return "Closed"
-    return ", ".join(f"{clock(opens)} to {clock(closes)}" for opens, closes in periods)
+        return _("Closed")
+    return ", ".join(
+        _("%(opens)s to %(closes)s") % {"opens": clock(opens), "closes": clock(closes)} for opens, closes in periods
+    )

@@ -4,8 +4,10 @@ import datetime
 
 from django import template
 from django.utils.dateformat import format as date_format
+from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from ..markdown import CLINIC_CALL_SLOT
 
@@ -14,7 +16,7 @@ register = template.Library()
 
 @register.filter
 def us_date(value):
-    """September 21, 2026: the one date style on patient pages."""
+    """September 21, 2026 (21 de septiembre de 2026 in Spanish): the active language's DATE_FORMAT."""
     if not value:
         return ""
     if isinstance(value, str):  # a source's `checked`, stored as YYYY-MM-DD
@@ -22,7 +24,7 @@ def us_date(value):
             value = datetime.date.fromisoformat(value)
         except ValueError:
             return value
-    return date_format(value, "F j, Y")
+    return date_format(value, get_format("DATE_FORMAT"))
 
 
 @register.filter
@@ -40,14 +42,17 @@ def with_clinic_call(body_html, site):
         return mark_safe(body_html)
     if site and site.phone:
         hours = (
-            format_html('<p class="help-panel__hours">Lines are open {}.</p>', site.opening_hours)
+            format_html(
+                '<p class="help-panel__hours">{}</p>', _("Lines are open %(hours)s.") % {"hours": site.opening_hours}
+            )
             if (site.opening_hours)
             else ""
         )
         call = format_html(
             '<p class="help-panel__call"><a class="phone-link" href="{}"><span class="phone-link__label">'
-            'Call us at</span> <span class="phone-link__number">{}</span></a></p>{}',
+            '{}</span> <span class="phone-link__number">{}</span></a></p>{}',
             site.phone_url,
+            _("Call us at"),
             site.phone,
             hours,
         )
