@@ -33,6 +33,23 @@ SECTION_POSITION = {kind.key: position for position, kind in enumerate(SECTION_K
 SECTION_HEADING = {kind.key: kind.heading for kind in SECTION_KINDS}
 
 
+# The Spanish headings of translated pages (content/procedures/es/*.md); the loader maps them to the kinds.
+SECTION_HEADING_ES = {
+    "overview": "Resumen",
+    "why": "Por qué se hace",
+    "preparation": "Cómo prepararse",
+    "during": "Qué pasa durante el procedimiento",
+    "risks": "Efectos secundarios y riesgos",
+    "recovery": "Recuperación y cuidados",
+    "timeline": "Cómo es la recuperación, paso a paso",
+    "pain_diary": "Su diario del dolor",
+    "follow_up": "Seguimiento",
+    "get_help": "Cuándo buscar ayuda médica",
+    "faqs": "Preguntas que hacen los pacientes",
+    "questions": "Preguntas para su equipo de atención",
+}
+
+
 def _normalise(heading):
     return " ".join(heading.replace("\u2011", "-").split()).rstrip(":").casefold()
 
@@ -40,6 +57,16 @@ def _normalise(heading):
 _KIND_BY_HEADING = {_normalise(name): kind.key for kind in SECTION_KINDS for name in (kind.heading, *kind.aliases)}
 
 
-def section_kind_for_heading(heading):
+_KIND_BY_HEADING_ES = {_normalise(heading): key for key, heading in SECTION_HEADING_ES.items()}
+
+
+def section_kind_for_heading(heading, *, language="en"):
     """The section kind a `## ` heading names, or None when the heading is not one we know."""
+    if language == "es":
+        return _KIND_BY_HEADING_ES.get(_normalise(heading))
     return _KIND_BY_HEADING.get(_normalise(heading))
+
+
+def section_headings(language="en"):
+    """{kind: heading} in the language of a page."""
+    return SECTION_HEADING_ES if language == "es" else SECTION_HEADING
