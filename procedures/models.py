@@ -68,6 +68,12 @@ class ContentVersion(models.Model):
             cls.objects.get_or_create(pk=1, defaults={"number": 1})
 
 
+def url_language(code):
+    """The language to activate for addresses in `code`: English addresses have no prefix only while the
+    site's own LANGUAGE_CODE ("en-us") is active; Spanish ones live under /es/."""
+    return "es" if code == "es" else settings.LANGUAGE_CODE
+
+
 class Language(models.TextChoices):
     ENGLISH = "en", "English"
     SPANISH = "es", "Spanish"
@@ -201,7 +207,7 @@ class Procedure(Translatable):
         self.content_hash_refresh()
 
     def get_absolute_url(self):
-        with translation.override(self.language):
+        with translation.override(url_language(self.language)):
             return reverse("procedures:detail", kwargs={"slug": self.slug})
 
     def clean(self):
@@ -219,11 +225,13 @@ class Procedure(Translatable):
 
     @property
     def key_facts(self):
+        from django.utils.translation import gettext as _
+
         return [
-            ("How long it takes", self.duration),
-            ("Anesthetic", self.anaesthetic),
-            ("Going home", self.going_home),
-            ("Typical recovery", self.recovery_time),
+            (_("How long it takes"), self.duration),
+            (_("Anesthetic"), self.anaesthetic),
+            (_("Going home"), self.going_home),
+            (_("Typical recovery"), self.recovery_time),
         ]
 
 
@@ -612,7 +620,7 @@ class Guide(Translatable):
         self.content_hash_refresh()
 
     def get_absolute_url(self):
-        with translation.override(self.language):
+        with translation.override(url_language(self.language)):
             return reverse("procedures:guide", kwargs={"slug": self.slug})
 
     @property

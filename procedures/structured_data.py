@@ -4,8 +4,11 @@ import html
 import json
 
 from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from .markdown import faq_pairs
 from .models import WEEKDAYS, Procedure
@@ -81,6 +84,27 @@ def faq_page(url, sections):
     }
 
 
+def in_language(language=None):
+    """schema.org inLanguage of a page: its own language, or the language of the request."""
+    language = language or ("es" if translation.get_language() == "es" else "en")
+    return "es-US" if language == "es" else "en-US"
+
+
+def home_path():
+    return reverse("procedures:home")
+
+
+def translation_link(page):
+    """workTranslation / translationOfWork: the page in the other language, when it is published."""
+    if page.language == "en":
+        other = page.translations.filter(status="published").first()
+        return {"workTranslation": {"@id": absolute(other.get_absolute_url())}} if other else {}
+    english = page.translation_of
+    if english is not None and english.is_published:
+        return {"translationOfWork": {"@id": absolute(english.get_absolute_url())}}
+    return {}
+
+
 def procedure_graph(procedure, sections, site):
     url = absolute(procedure.get_absolute_url())
     about = {
@@ -96,14 +120,15 @@ def procedure_graph(procedure, sections, site):
         text = _section_text(sections, kind)
         if text:
             about[prop] = text
-    trail = breadcrumbs(("Home", "/"), (procedure.title, procedure.get_absolute_url()))
+    trail = breadcrumbs((_("Home"), home_path()), (procedure.title, procedure.get_absolute_url()))
     page = {
         "@type": "MedicalWebPage",
         "@id": url,
         "url": url,
         "name": procedure.title,
         "description": procedure.summary,
-        "inLanguage": "en-US",
+        "inLanguage": in_language(procedure.language),
+        **translation_link(procedure),
         "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
         "lastReviewed": procedure.last_reviewed.isoformat(),
         "reviewedBy": {"@type": "Person", "name": procedure.reviewed_by},
@@ -121,14 +146,15 @@ def procedure_graph(procedure, sections, site):
 
 def guide_graph(guide, site):
     url = absolute(guide.get_absolute_url())
-    trail = breadcrumbs(("Home", "/"), (guide.title, guide.get_absolute_url()))
+    trail = breadcrumbs((_("Home"), home_path()), (guide.title, guide.get_absolute_url()))
     page = {
         "@type": "MedicalWebPage",
         "@id": url,
         "url": url,
         "name": guide.title,
         "description": guide.summary,
-        "inLanguage": "en-US",
+        "inLanguage": in_language(guide.language),
+        **translation_link(guide),
         "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
         "lastReviewed": guide.last_reviewed.isoformat(),
         "reviewedBy": {"@type": "Person", "name": guide.reviewed_by},
@@ -142,14 +168,14 @@ def guide_graph(guide, site):
 
 
 def glossary_graph(terms):
-    url = absolute("/glossary/")
+    url = absolute(reverse("procedures:glossary"))
     return [
         {
             "@type": "DefinedTermSet",
             "@id": url,
             "url": url,
-            "name": "Medical words explained",
-            "inLanguage": "en-US",
+            "name": _("Medical words explained"),
+            "inLanguage": in_language(),
             "hasDefinedTerm": [
                 {
                     "@type": "DefinedTerm",
@@ -201,12 +227,20 @@ def clinic_graph(clinic):
     }
     if clinic.email:
         data["email"] = clinic.email
-    trail = breadcrumbs(("Home", "/"), ("Find a clinic", "/clinics/"), (clinic.name, clinic.get_absolute_url()))
+    data["knowsLanguage"] = [{"es": "es-US", "en": "en-US"}.get(code, code) for code in clinic.languages or []]
+    trail = breadcrumbs(
+        (_("Home"), home_path()),
+        (_("Find a clinic"), reverse("procedures:clinic_finder")),
+        (clinic.name, clinic.get_absolute_url()),
+    )
     return [data, trail]
 
 
 def home_graph(site):
-    return [organization(site), {"@type": "WebSite", "url": absolute("/"), "name": site.name, "inLanguage": "en-US"}]
+    return [
+        organization(site),
+        {"@type": "WebSite", "url": absolute(home_path()), "name": site.name, "inLanguage": in_language()},
+    ]
 
 
 def json_ld(graph):
