@@ -78,7 +78,10 @@ def content_load(content_dir, *, force=False):
         _record_sync(SITE, site, parsed["site"], name="site details", report=report, force=force)
         if parsed.get("site_es"):
             site = SiteDetails.objects.filter(pk=1).first()
+            first_time = not site.loaded_state_hash_es and not (site.disclaimer_es or site.urgent_care_es)
             _record_sync(SITE_ES, site, parsed["site_es"], name="Spanish site texts", report=report, force=force)
+            if first_time and report.updated[-1:] == ["Spanish site texts"]:
+                report.created.append(report.updated.pop())  # the Spanish texts are new, on an existing row
         # The glossary first: the pages below link their terms to it as they are saved.
         kept_terms = [
             _record_sync(
