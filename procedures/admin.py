@@ -690,8 +690,8 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
                     "your edit: check in the sign-off queue that approving it would not undo your fix.",
                 )
         super().save_model(request, obj, form, change)
-        if obj.translation_of_id:  # a translator saving the Spanish page has brought it up to date
-            translation_mark_current(obj)
+        if obj.procedure.translation_of_id:  # a translator saving the Spanish page has brought it up to date
+            translation_mark_current(obj.procedure)
 
     def save_related(self, request, form, formsets, change):
         if getattr(request, "signoff_pending", None) or getattr(request, "signoff_unchanged", False):

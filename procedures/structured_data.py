@@ -94,18 +94,21 @@ def home_path():
     return reverse("procedures:home")
 
 
-def translation_link(page):
-    """workTranslation / translationOfWork: the page in the other language, when it is published."""
-    if page.language == "en":
-        other = page.translations.filter(status="published").first()
-        return {"workTranslation": {"@id": absolute(other.get_absolute_url())}} if other else {}
-    english = page.translation_of
-    if english is not None and english.is_published:
-        return {"translationOfWork": {"@id": absolute(english.get_absolute_url())}}
-    return {}
+def translation_link(page, versions=None):
+    """workTranslation / translationOfWork: the page in the other language, when it is published.
+
+    versions: {language: path} already looked up by the view (views.translation_versions)."""
+    if versions is None:
+        from .views import translation_versions
+
+        versions = translation_versions(page)
+    other = next((path for language, path in versions.items() if language != page.language), None)
+    if other is None:
+        return {}
+    return {"workTranslation" if page.language == "en" else "translationOfWork": {"@id": absolute(other)}}
 
 
-def procedure_graph(procedure, sections, site):
+def procedure_graph(procedure, sections, site, *, versions=None):
     url = absolute(procedure.get_absolute_url())
     about = {
         "@type": PROCEDURE_TYPE[procedure.procedure_type],
@@ -128,7 +131,7 @@ def procedure_graph(procedure, sections, site):
         "name": procedure.title,
         "description": procedure.summary,
         "inLanguage": in_language(procedure.language),
-        **translation_link(procedure),
+        **translation_link(procedure, versions),
         "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
         "lastReviewed": procedure.last_reviewed.isoformat(),
         "reviewedBy": {"@type": "Person", "name": procedure.reviewed_by},
@@ -144,7 +147,7 @@ def procedure_graph(procedure, sections, site):
     return [page, trail, faqs] if faqs else [page, trail]
 
 
-def guide_graph(guide, site):
+def guide_graph(guide, site, *, versions=None):
     url = absolute(guide.get_absolute_url())
     trail = breadcrumbs((_("Home"), home_path()), (guide.title, guide.get_absolute_url()))
     page = {
@@ -154,7 +157,7 @@ def guide_graph(guide, site):
         "name": guide.title,
         "description": guide.summary,
         "inLanguage": in_language(guide.language),
-        **translation_link(guide),
+        **translation_link(guide, versions),
         "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
         "lastReviewed": guide.last_reviewed.isoformat(),
         "reviewedBy": {"@type": "Person", "name": guide.reviewed_by},

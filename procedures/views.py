@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, translate_url
@@ -80,9 +81,19 @@ def page_meta(request, title, description, *, og_type="website", canonical=True,
     }
 
 
+def with_translation(queryset):
+    """The pages with the slug of their published Spanish translation (`translation_slug`), in the same query."""
+    translations = queryset.model.objects.filter(translation_of=OuterRef("pk"), status="published")
+    return queryset.annotate(translation_slug=Subquery(translations.values("slug")[:1]))
+
+
 def translation_versions(page):
     """{language: path} of a published page and its published translation (either way round)."""
     versions = {page.language: page.get_absolute_url()}
+    if page.language == "en" and hasattr(page, "translation_slug"):  # looked up with the page (with_translation)
+        if page.translation_slug:
+            versions["es"] = type(page)(slug=page.translation_slug, language="es").get_absolute_url()
+        return versions
     if page.language == "en":
         other = page.translations.filter(status="published").first()
     else:
@@ -145,7 +156,7 @@ def other_language_page(visible, slug):
 def procedure_detail(request, slug):
     visible = Procedure.objects.all() if request.user.is_staff else Procedure.objects.published()
     procedure = (
-        visible.filter(slug=slug, language=language_now())
+        with_translation(visible.filter(slug=slug, language=language_now()))
         .select_related("translation_of")
         .prefetch_related("sections")
         .first()
@@ -159,7 +170,8 @@ def procedure_detail(request, slug):
             return redirect(elsewhere)
         raise Http404("No published procedure at this address.")
     sections = procedure.sections.all()
-    graph = structured_data.procedure_graph(procedure, sections, site_details())
+    versions = translation_versions(procedure)
+    graph = structured_data.procedure_graph(procedure, sections, site_details(), versions=versions)
     return render(
         request,
         "procedures/detail.html",
@@ -176,7 +188,7 @@ def procedure_detail(request, slug):
                 _("%(title)s: what to expect") % {"title": procedure.title},
                 procedure.summary,
                 og_type="article",
-                versions=translation_versions(procedure),
+                versions=versions,
             ),
         },
     )
@@ -185,12 +197,15 @@ def procedure_detail(request, slug):
 @public_page
 def guide_detail(request, slug):
     visible = Guide.objects.all() if request.user.is_staff else Guide.objects.published()
-    guide = visible.filter(slug=slug, language=language_now()).select_related("translation_of").first()
+    guide = (
+        with_translation(visible.filter(slug=slug, language=language_now())).select_related("translation_of").first()
+    )
     if guide is None:
         elsewhere = other_language_page(visible, slug)
         if elsewhere is not None:
             return redirect(elsewhere)
         raise Http404("No published guide at this address.")
+    versions = translation_versions(guide)
     return render(
         request,
         "guides/detail.html",
@@ -198,8 +213,10 @@ def guide_detail(request, slug):
             "guide": guide,
             "draft_preview": not guide.is_published,
             "translation_notice": translation_notice(guide),
-            "structured_data": structured_data.json_ld(structured_data.guide_graph(guide, site_details())),
-            **page_meta(request, guide.title, guide.summary, og_type="article", versions=translation_versions(guide)),
+            "structured_data": structured_data.json_ld(
+                structured_data.guide_graph(guide, site_details(), versions=versions)
+            ),
+            **page_meta(request, guide.title, guide.summary, og_type="article", versions=versions),
         },
     )
 

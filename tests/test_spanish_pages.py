@@ -91,7 +91,10 @@ def test_a_page_without_a_translation_links_to_the_other_languages_home(client, 
     switch = soup.select_one(".language-link a")
     assert switch["href"] == "/es/"
     assert "Español" in switch.get_text()
-    assert alternates(soup) == {"en": SITE + "/procedures/si-joint-fusion/", "x-default": SITE + "/procedures/si-joint-fusion/"}
+    assert alternates(soup) == {
+        "en": SITE + "/procedures/si-joint-fusion/",
+        "x-default": SITE + "/procedures/si-joint-fusion/",
+    }
 
 
 def test_a_page_asked_for_in_the_wrong_language_redirects_to_its_translation(client, loaded):
@@ -148,7 +151,10 @@ def test_sitemap_lists_both_languages_with_alternates(client, loaded, site_url):
         url.find("s:loc", ns).text: {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
         for url in root.findall("s:url", ns)
     }
-    english, spanish = SITE + "/procedures/si-joint-injection/", SITE + "/es/procedures/inyeccion-articulacion-sacroiliaca/"
+    english, spanish = (
+        SITE + "/procedures/si-joint-injection/",
+        SITE + "/es/procedures/inyeccion-articulacion-sacroiliaca/",
+    )
     both = {"en": english, "es": spanish, "x-default": english}
     assert entries[english] == entries[spanish] == both
     assert entries[SITE + "/es/clinics/edina/"] == {
