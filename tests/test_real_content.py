@@ -51,7 +51,8 @@ def test_the_real_content_loads_without_errors():
     assert len(report.created) >= 50, "pages, guides, glossary terms and clinics, in English and Spanish"
     assert set(Procedure.objects.values_list("slug", flat=True)) == slugs
     spanish = Procedure.objects.filter(language="es")
-    assert spanish.count() == len(SPANISH_FILES) and all(page.translation_of_id for page in spanish)
+    assert spanish.count() == len(SPANISH_FILES)
+    assert all(page.translation_of_id for page in spanish)
     assert not any(page.translation_out_of_date for page in spanish.select_related("translation_of"))
     assert Procedure.objects.published().exists(), "at least one page is published"
     assert Clinic.objects.listed().count() == len(clinics)

@@ -33,13 +33,14 @@ def test_spanish_pages_load_with_their_english_page_and_spanish_sections(content
     assert spanish.translation_of == english
     assert spanish.translation_review.startswith("Test translation.")
     assert [s.kind for s in spanish.sections.all()] == ["overview", "risks", "get_help", "faqs"]
-    assert [s.heading for s in spanish.sections.all()][0] == "Resumen"
+    assert next(s.heading for s in spanish.sections.all()) == "Resumen"
     # No english_version in the file: the translation was made from the English as it is now.
     assert spanish.english_version == english.content_hash == snapshot_hash(content_snapshot(english))
     assert spanish.english_snapshot["title"] == "SI joint injection"
     assert not spanish.translation_out_of_date
     guide = Guide.objects.get(slug="opciones-de-tratamiento")
-    assert guide.translation_of.slug == "treatment-options" and guide.language == "es"
+    assert guide.translation_of.slug == "treatment-options"
+    assert guide.language == "es"
     assert GlossaryTerm.objects.get(language="es", term="esteroide").english == "steroid"
     assert GlossaryTerm.objects.filter(language="en").count() == 3
     site = SiteDetails.objects.get()
@@ -110,7 +111,8 @@ def test_export_writes_the_spanish_files_with_english_version_and_they_load_back
     english = Procedure.objects.get(slug="si-joint-injection")
     assert f"english_version: {english.content_hash}" in page
     assert "translation_of: si-joint-injection" in page
-    assert "\n## Resumen\n" in page and "\n## Cuándo buscar ayuda médica\n" in page
+    assert "\n## Resumen\n" in page
+    assert "\n## Cuándo buscar ayuda médica\n" in page
     assert "english_version:" in (exported / SPANISH_GUIDE).read_text(encoding="utf-8")
     glossary = yaml.safe_load((exported / "glossary.es.yaml").read_text(encoding="utf-8"))
     assert {"term": "sacro", "english": "sacrum"}.items() <= next(t for t in glossary if t["term"] == "sacro").items()

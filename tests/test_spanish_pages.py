@@ -63,7 +63,8 @@ def test_a_spanish_page_shows_the_spanish_record_and_spanish_headings(client, lo
     _response, soup = page(client, "/es/procedures/inyeccion-articulacion-sacroiliaca/")
     assert soup.h1.get_text(strip=True) == "Inyección en la articulación SI"
     headings = [h.get_text(" ", strip=True) for h in soup.select(".procedure__section h2")]
-    assert "Resumen" in headings and "Cuándo buscar ayuda médica" in headings
+    assert "Resumen" in headings
+    assert "Cuándo buscar ayuda médica" in headings
     assert "Overview" not in headings
     panels = soup.select(".help-panel")
     assert [p.select_one(".help-panel__level").get_text(strip=True) for p in panels] == [
@@ -115,7 +116,8 @@ def test_a_page_asked_for_in_the_wrong_language_redirects_to_its_translation(cli
 def test_spanish_glossary_uses_spanish_terms_and_spanish_pages_link_them(client, loaded):
     _response, soup = page(client, "/es/glossary/")
     text = soup.get_text(" ")
-    assert "esteroide" in text and "Una medicina que calma la hinchazón." in text
+    assert "esteroide" in text
+    assert "Una medicina que calma la hinchazón." in text
     assert "A medicine that calms swelling." not in text
     _response, soup = page(client, "/es/procedures/inyeccion-articulacion-sacroiliaca/")
     links = {a["href"] for a in soup.select("a.glossary-term")}
