@@ -150,3 +150,12 @@ def test_a_clinic_language_must_be_known(content_dir):
     replace_in(content_dir / "clinics.yaml", "languages: [en, es]", "languages: [en, klingon]")
     with pytest.raises(ContentInvalid, match=r"clinics\.yaml, line \d+: `languages` names 'klingon'"):
         content_load(content_dir)
+
+
+def test_a_term_is_unique_within_its_language_in_the_admin_too(content_dir):
+    from django.core.exceptions import ValidationError
+
+    content_load(content_dir)
+    with pytest.raises(ValidationError, match="already in the glossary"):
+        GlossaryTerm(language="es", term="Sacro", definition="Otra vez.").full_clean()
+    GlossaryTerm(language="es", term="sacrum", definition="Not a Spanish term yet.").full_clean()
