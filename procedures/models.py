@@ -673,6 +673,14 @@ class GlossaryTerm(models.Model):
     def __str__(self):
         return self.term
 
+    def save(self, *args, **kwargs):
+        from django.utils.text import slugify
+
+        self.anchor = slugify(self.term)
+        self.definition = normalise_markdown(self.definition)
+        self.definition_html = markdown_to_html(self.definition)
+        super().save(*args, **kwargs)
+
     def clean(self):
         # Unique per language (a constraint the admin form cannot check itself: `language` is not on it).
         from django.core.exceptions import ValidationError
@@ -681,11 +689,3 @@ class GlossaryTerm(models.Model):
         same = GlossaryTerm.objects.filter(language=self.language, anchor=slugify(self.term)).exclude(pk=self.pk)
         if self.term and same.exists():
             raise ValidationError({"term": f"\u201c{self.term}\u201d is already in the glossary."})
-
-    def save(self, *args, **kwargs):
-        from django.utils.text import slugify
-
-        self.anchor = slugify(self.term)
-        self.definition = normalise_markdown(self.definition)
-        self.definition_html = markdown_to_html(self.definition)
-        super().save(*args, **kwargs)
