@@ -35,7 +35,17 @@ from .admin_forms import (
 from .checks import save_messages
 from .concurrency import CONFLICT_CODE, NothingLostAdminMixin
 from .history import local_time_text, page_timeline
-from .models import Clinic, ContentVersion, PendingVersion, Procedure, ProcedureRedirect, Section, SiteDetails, Weekday
+from .models import (
+    Clinic,
+    ContentVersion,
+    Guide,
+    PendingVersion,
+    Procedure,
+    ProcedureRedirect,
+    Section,
+    SiteDetails,
+    Weekday,
+)
 from .readability import TARGET_GRADE, reading_grade
 from .sections import SECTION_CHOICES, SECTION_HEADING
 from .signoff import (
@@ -128,6 +138,17 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def translation_admin_urls(page):
+    """(the translation's admin page, its English page's, the "mark up to date" button's address)."""
+    name = page._meta.model_name
+    registered = admin.site.is_registered(type(page))  # guides are edited in their files unless registered
+    return (
+        reverse(f"admin:procedures_{name}_change", args=[page.pk]) if registered else None,
+        reverse(f"admin:procedures_{name}_change", args=[page.translation_of_id]) if registered else None,
+        reverse(f"admin:procedures_{name if name == 'guide' else 'procedure'}_translation_mark", args=[page.pk]),
+    )
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin):
     """A page's own details on a short form, and a list of its sections, each edited on its own screen
@@ -180,11 +201,11 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
         ContentVersion.bump()
         self.message_user(request, f"{marked} translation{'s' if marked != 1 else ''} marked up to date.")
 
-    def translation_mark_view(self, request, pk):
+    def translation_mark_view(self, request, pk, model=Procedure):
         """The sign-off queue's button: this translation now follows its English page as it is now."""
-        if request.method != "POST" or not request.user.has_perm("procedures.change_procedure"):
+        if request.method != "POST" or not request.user.has_perm(f"procedures.change_{model._meta.model_name}"):
             raise PermissionDenied
-        page = get_object_or_404(Procedure.objects.exclude(translation_of=None), pk=pk)
+        page = get_object_or_404(model.objects.exclude(translation_of=None), pk=pk)
         translation_mark_current(page)
         ContentVersion.bump()
         messages.success(request, f"“{page}” is marked up to date with its English page.")
@@ -357,6 +378,12 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
                 name="procedures_procedure_translation_mark",
             ),
             path(
+                "translation/guide/<int:pk>/mark-up-to-date/",
+                self.admin_site.admin_view(self.translation_mark_view),
+                {"model": Guide},
+                name="procedures_guide_translation_mark",
+            ),
+            path(
                 "signoff/<int:pk>/<str:decision>/",
                 self.admin_site.admin_view(self.signoff_decide_view),
                 name="procedures_procedure_signoff_decide",
@@ -377,11 +404,14 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
             "waiting": [(pending, pending_changes(pending)) for pending in waiting.order_by("created_at")],
             # Spanish pages whose English page changed since they were translated, with those English changes.
             "translations_behind": [
-                (page, english_changes(page))
-                for page in translations_out_of_date(Procedure.objects.select_related("translation_of"))
+                (page, english_changes(page), *translation_admin_urls(page))
+                for model in (Procedure, Guide)
+                for page in translations_out_of_date(model.objects.select_related("translation_of"))
             ],
         }
-        context["behind_ids"] = {page.pk for page, _changes in context["translations_behind"]}
+        context["behind_ids"] = {
+            item[0].pk for item in context["translations_behind"] if isinstance(item[0], Procedure)
+        }
         return TemplateResponse(request, "admin/procedures/procedure/signoff_queue.html", context)
 
     def signoff_decide_view(self, request, pk, decision):

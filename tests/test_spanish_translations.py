@@ -102,3 +102,22 @@ def test_an_english_save_that_changes_no_words_leaves_the_translation_current(cl
     Section.objects.get(procedure=english, kind="overview").save()
     assert not Procedure.objects.get(slug="inyeccion-articulacion-sacroiliaca").translation_out_of_date
     assert notice(client) is None
+
+
+def test_a_spanish_guide_falls_out_of_date_too(client, admin_client):
+    from procedures.models import Guide
+
+    english = Guide.objects.get(slug="treatment-options")
+    english.body = english.body.replace("Many people start with exercise", "Most people start with exercise")
+    english.save()
+    spanish = Guide.objects.get(slug="opciones-de-tratamiento")
+    page = BeautifulSoup(client.get("/es/guides/opciones-de-tratamiento/").content, "html.parser")
+    assert page.select_one(".translation-notice a")["href"] == "/guides/treatment-options/"
+    item = BeautifulSoup(admin_client.get(QUEUE).content, "html.parser").select_one(".translation-behind")
+    assert "Sus opciones" in item.get_text()
+    assert [ins.get_text() for ins in item.select("ins")] == ["Most"]
+    response = admin_client.post(item.select_one("form")["action"])
+    assert response.status_code == 302
+    assert not Guide.objects.get(pk=spanish.pk).translation_out_of_date
+    page = BeautifulSoup(client.get("/es/guides/opciones-de-tratamiento/").content, "html.parser")
+    assert page.select_one(".translation-notice") is None
