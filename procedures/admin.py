@@ -35,7 +35,17 @@ from .admin_forms import (
 from .checks import save_messages
 from .concurrency import CONFLICT_CODE, NothingLostAdminMixin
 from .history import local_time_text, page_timeline
-from .models import Clinic, PendingVersion, Procedure, ProcedureRedirect, Section, SiteDetails, Weekday
+from .models import (
+    Clinic,
+    ContentVersion,
+    Guide,
+    PendingVersion,
+    Procedure,
+    ProcedureRedirect,
+    Section,
+    SiteDetails,
+    Weekday,
+)
 from .readability import TARGET_GRADE, reading_grade
 from .sections import SECTION_CHOICES, SECTION_HEADING
 from .signoff import (
@@ -54,6 +64,7 @@ from .signoff import (
     state_with_section,
     state_write,
 )
+from .translations import english_changes, translation_mark_current, translations_out_of_date
 
 REVIEW_SOON_DAYS = 30
 
@@ -127,6 +138,17 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def translation_admin_urls(page):
+    """(the translation's admin page, its English page's, the "mark up to date" button's address)."""
+    name = page._meta.model_name
+    registered = admin.site.is_registered(type(page))  # guides are edited in their files unless registered
+    return (
+        reverse(f"admin:procedures_{name}_change", args=[page.pk]) if registered else None,
+        reverse(f"admin:procedures_{name}_change", args=[page.translation_of_id]) if registered else None,
+        reverse(f"admin:procedures_{name if name == 'guide' else 'procedure'}_translation_mark", args=[page.pk]),
+    )
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin):
     """A page's own details on a short form, and a list of its sections, each edited on its own screen
@@ -135,8 +157,12 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
     conflict_noun = "this page"
     form = ProcedurePageForm
     save_on_top = True
-    list_display = ["title", "status", "signoff", "reviewed_by", "last_reviewed", "review_due", "updated_at"]
-    list_filter = ["status", ReviewDueFilter]
+    list_display = [
+        "title", "language", "status", "signoff", "translation_state", "reviewed_by", "last_reviewed", "review_due",
+        "updated_at",
+    ]  # fmt: skip
+    list_filter = ["status", "language", ReviewDueFilter]
+    actions = ["translation_mark_up_to_date"]
     search_fields = ["title", "summary", "sections__body"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status", "procedure_type", "summary", "also_called"]}),
@@ -158,7 +184,32 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
 
     def get_queryset(self, request):
         waiting = PendingVersion.objects.filter(procedure=OuterRef("pk"), status=PendingVersion.Status.PENDING)
-        return super().get_queryset(request).annotate(change_waiting=Exists(waiting))
+        return super().get_queryset(request).annotate(change_waiting=Exists(waiting)).select_related("translation_of")
+
+    @admin.display(description="Translation")
+    def translation_state(self, procedure):
+        if procedure.translation_out_of_date:
+            return format_html('<strong class="translation-out-of-date">{}</strong>', "Translation out of date")
+        return "Up to date" if procedure.is_translation else ""
+
+    @admin.action(description="Mark translation up to date (it now follows the English page as it is)")
+    def translation_mark_up_to_date(self, request, queryset):
+        marked = 0
+        for page in queryset.filter(language="es").exclude(translation_of=None).select_related("translation_of"):
+            translation_mark_current(page)
+            marked += 1
+        ContentVersion.bump()
+        self.message_user(request, f"{marked} translation{'s' if marked != 1 else ''} marked up to date.")
+
+    def translation_mark_view(self, request, pk, model=Procedure):
+        """The sign-off queue's button: this translation now follows its English page as it is now."""
+        if request.method != "POST" or not request.user.has_perm(f"procedures.change_{model._meta.model_name}"):
+            raise PermissionDenied
+        page = get_object_or_404(model.objects.exclude(translation_of=None), pk=pk)
+        translation_mark_current(page)
+        ContentVersion.bump()
+        messages.success(request, f"“{page}” is marked up to date with its English page.")
+        return redirect("admin:procedures_procedure_signoff_queue")
 
     @admin.display(description="Sign-off")
     def signoff(self, procedure):
@@ -183,6 +234,8 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
                     "your edit: check in the sign-off queue that approving it would not undo your fix.",
                 )
         super().save_model(request, obj, form, change)
+        if obj.translation_of_id:  # a translator saving the Spanish page has brought it up to date
+            translation_mark_current(obj)
 
     def construct_change_message(self, request, form, formsets, add=False):
         # Nothing live was written (the formsets were not saved): the admin log says what happened instead.
@@ -320,6 +373,17 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
                 name="procedures_procedure_signoff_queue",
             ),
             path(
+                "translation/<int:pk>/mark-up-to-date/",
+                self.admin_site.admin_view(self.translation_mark_view),
+                name="procedures_procedure_translation_mark",
+            ),
+            path(
+                "translation/guide/<int:pk>/mark-up-to-date/",
+                self.admin_site.admin_view(self.translation_mark_view),
+                {"model": Guide},
+                name="procedures_guide_translation_mark",
+            ),
+            path(
                 "signoff/<int:pk>/<str:decision>/",
                 self.admin_site.admin_view(self.signoff_decide_view),
                 name="procedures_procedure_signoff_decide",
@@ -338,6 +402,15 @@ class ProcedureAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmi
             "title": "Changes waiting for clinical sign-off",
             "opts": self.model._meta,
             "waiting": [(pending, pending_changes(pending)) for pending in waiting.order_by("created_at")],
+            # Spanish pages whose English page changed since they were translated, with those English changes.
+            "translations_behind": [
+                (page, english_changes(page), *translation_admin_urls(page))
+                for model in (Procedure, Guide)
+                for page in translations_out_of_date(model.objects.select_related("translation_of"))
+            ],
+        }
+        context["behind_ids"] = {
+            item[0].pk for item in context["translations_behind"] if isinstance(item[0], Procedure)
         }
         return TemplateResponse(request, "admin/procedures/procedure/signoff_queue.html", context)
 
@@ -647,6 +720,8 @@ class SectionAdmin(NothingLostAdminMixin, ErrorSummaryMixin, SimpleHistoryAdmin)
                     "your edit: check in the sign-off queue that approving it would not undo your fix.",
                 )
         super().save_model(request, obj, form, change)
+        if obj.procedure.translation_of_id:  # a translator saving the Spanish page has brought it up to date
+            translation_mark_current(obj.procedure)
 
     def save_related(self, request, form, formsets, change):
         if getattr(request, "signoff_pending", None) or getattr(request, "signoff_unchanged", False):

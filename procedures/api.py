@@ -14,7 +14,7 @@ from django_ratelimit.decorators import ratelimit
 
 from sijoint_site.client import client_address
 
-from .finder import DEFAULT_RADIUS, RADIUS_CHOICES, clinic_search
+from .finder import DEFAULT_RADIUS, LANGUAGE_CODES, RADIUS_CHOICES, clinic_search
 from .forms import ClinicSearchForm
 from .models import WEEKDAYS
 from .opening_hours import opening_status
@@ -93,6 +93,7 @@ def clinic_json(match, *, beyond_radius=False):
         "run_by": clinic.run_by,
         "partner_name": clinic.partner_name or None,
         "telemedicine": clinic.telemedicine,
+        "languages": list(clinic.languages or ["en"]),
         "access": {"step_free": clinic.step_free_access, "notes": clinic.access_notes},
         "time_zone": clinic.timezone,
         "opening_hours": {
@@ -120,8 +121,21 @@ def clinics(request):
         return error_response([{"field": "q", "code": "required", "message": DEVELOPER_MESSAGES["q", "required"]}])
     if not form.is_valid():
         return error_response(form_errors(form))
+    language = request.GET.get("language") or None
+    if language is not None and language not in LANGUAGE_CODES:
+        return error_response(
+            [
+                {
+                    "field": "language",
+                    "code": "invalid",
+                    "message": f"`language` must be one of: {', '.join(LANGUAGE_CODES)} (a language staff speak).",
+                }
+            ]
+        )
     data = form.cleaned_data
-    search = clinic_search(data["q"], radius_miles=data["radius"], procedure_slug=data["procedure"] or None)
+    search = clinic_search(
+        data["q"], radius_miles=data["radius"], procedure_slug=data["procedure"] or None, language=language
+    )
     results = [clinic_json(match) for match in search.matches] + [
         clinic_json(match, beyond_radius=True) for match in search.nearest
     ]
@@ -136,6 +150,7 @@ def clinics(request):
                 },
                 "radius_miles": search.radius_miles,
                 "procedure": search.procedure["slug"] if search.procedure else None,
+                "language": search.language,
                 "summary": search.summary,
                 "results": results,
             }
@@ -175,6 +190,7 @@ def openapi_description():
             "run_by",
             "partner_name",
             "telemedicine",
+            "languages",
             "access",
             "time_zone",
             "opening_hours",
@@ -207,6 +223,11 @@ def openapi_description():
             },
             "partner_name": {"type": "string", "nullable": True, "description": "Who runs a partner clinic."},
             "telemedicine": {**boolean, "description": "Offers video or phone appointments."},
+            "languages": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["en", "es"]},
+                "description": "Languages the clinic's staff speak: `en` English, `es` Spanish.",
+            },
             "access": {
                 "type": "object",
                 "required": ["step_free", "notes"],
@@ -283,6 +304,13 @@ def openapi_description():
                             "description": "Only clinics offering this procedure (its slug).",
                             "schema": {"type": "string"},
                         },
+                        {
+                            "name": "language",
+                            "in": "query",
+                            "required": False,
+                            "description": "Only clinics whose staff speak this language (`es`: Spanish).",
+                            "schema": {"type": "string", "enum": ["en", "es"]},
+                        },
                     ],
                     "responses": {
                         "200": {
@@ -294,7 +322,14 @@ def openapi_description():
                                 "application/json": {
                                     "schema": {
                                         "type": "object",
-                                        "required": ["origin", "radius_miles", "procedure", "summary", "results"],
+                                        "required": [
+                                            "origin",
+                                            "radius_miles",
+                                            "procedure",
+                                            "language",
+                                            "summary",
+                                            "results",
+                                        ],
                                         "properties": {
                                             "origin": {
                                                 "type": "object",
@@ -308,6 +343,7 @@ def openapi_description():
                                             },
                                             "radius_miles": {"type": "integer", "nullable": True},
                                             "procedure": {"type": "string", "nullable": True},
+                                            "language": {"type": "string", "nullable": True},
                                             "summary": string,
                                             "results": {"type": "array", "items": clinic},
                                         },

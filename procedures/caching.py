@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, OperationalError
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import ContentVersion, Procedure, SiteDetails
 
@@ -44,7 +44,7 @@ LAST_VERSION_KEY = "content-version:last-known"
 
 # Query parameters that change what a cached page shows (the finder's search). Any other parameter
 # (utm_source, fbclid, a random cache-buster) is left out of the key, so it cannot create new entries.
-PAGE_PARAMETERS = ("q", "zip", "radius", "procedure")
+PAGE_PARAMETERS = ("q", "zip", "radius", "procedure", "language")
 PARAMETER_MAX_LENGTH = 101
 
 _request_version = contextvars.ContextVar("content_version", default=None)
@@ -101,31 +101,40 @@ class RequestContentVersionMiddleware:
 
 
 def procedure_menu():
-    """[{id, title, slug, url, procedure_type}] of each published procedure in reading order (cached)."""
+    """[{id, title, slug, url, procedure_type}] of each published procedure in reading order (cached), in
+    the language of the request: the Spanish pages under /es/."""
+    language = "es" if translation.get_language() == "es" else "en"
     try:
-        key = versioned_key("procedure-menu")
+        key = versioned_key(f"procedure-menu-{language}")
         items = cache.get(key)
         if items is None:
             items = [
                 {
-                    "id": procedure.pk,
+                    # A Spanish page stands for its English page, which is what clinics say they offer.
+                    "id": procedure.translation_of_id or procedure.pk,
                     "title": procedure.title,
                     "slug": procedure.slug,
                     "url": procedure.get_absolute_url(),
                     "procedure_type": procedure.procedure_type,
                 }
                 for procedure in Procedure.objects.published()
+                .filter(language=language)
                 .in_reading_order()
-                .only("title", "slug", "procedure_type")
+                .only("title", "slug", "procedure_type", "language", "translation_of")
             ]
             cache.set(key, items, FRAGMENT_SECONDS)
     except DatabaseError:
-        return _last_seen["menu"] or []
-    _last_seen["menu"] = items
+        return _last_seen.get(f"menu-{language}") or []
+    _last_seen[f"menu-{language}"] = items
     return items
 
 
 def site_details():
+    """The organisation's details, with the Spanish texts on a Spanish page."""
+    return _site_details().in_language(translation.get_language())
+
+
+def _site_details():
     """The organisation's details: cached; with the database away, the last copy seen or content/site.yaml."""
     try:
         key = versioned_key("site-details")

@@ -39,6 +39,7 @@ class ClinicSearch:
     procedure: dict | None
     matches: list
     nearest: list = field(default_factory=list)  # shown when nothing is within the radius
+    language: str | None = None  # only clinics whose staff speak it ("es")
 
     @property
     def nearest_miles(self):
@@ -59,6 +60,8 @@ class ClinicSearch:
         query = {"q": self.origin.query, "radius": radius or "any"}
         if self.procedure:
             query["procedure"] = self.procedure["slug"]
+        if self.language:
+            query["language"] = self.language
         text = _("Search within %(miles)s miles") % {"miles": radius} if radius else _("Search at any distance")
         return text, urlencode(query)
 
@@ -106,15 +109,40 @@ class ClinicSearch:
         return text % values
 
 
-def clinic_search(origin, *, radius_miles=DEFAULT_RADIUS, procedure_slug=None, limit=DEFAULT_LIMIT):
-    """Search from a point: the clinics within the radius, or else the nearest few at any distance."""
+LANGUAGE_CODES = ("en", "es")
+
+
+def clinics_speaking(language, queryset=None):
+    """Listed clinics whose staff speak the language (a code such as "es"). The codes are a fixed set,
+    so matching the quoted code in the stored JSON list works alike on SQLite and PostgreSQL."""
+    clinics = queryset if queryset is not None else Clinic.objects.listed()
+    return clinics.filter(languages__icontains=f'"{language}"')
+
+
+def clinic_search(origin, *, radius_miles=DEFAULT_RADIUS, procedure_slug=None, limit=DEFAULT_LIMIT, language=None):
+    """Search from a point: the clinics within the radius, or else the nearest few at any distance.
+
+    language="es": only clinics whose staff speak Spanish."""
     procedure = next((item for item in procedure_menu() if item["slug"] == procedure_slug), None)
+    language = language if language in LANGUAGE_CODES else None
     if procedure_slug and procedure is None:
-        return ClinicSearch(origin=origin, radius_miles=radius_miles, procedure=None, matches=[])
+        return ClinicSearch(origin=origin, radius_miles=radius_miles, procedure=None, matches=[], language=language)
     procedure_id = procedure["id"] if procedure else None
-    matches = clinics_near(origin, radius_miles=radius_miles, procedure_id=procedure_id, limit=limit)
-    nearest = [] if matches else clinics_nearest(origin, procedure_id=procedure_id, limit=NEAREST_FALLBACK_LIMIT)
-    return ClinicSearch(origin=origin, radius_miles=radius_miles, procedure=procedure, matches=matches, nearest=nearest)
+    queryset = clinics_speaking(language) if language else None
+    matches = clinics_near(origin, radius_miles=radius_miles, procedure_id=procedure_id, limit=limit, queryset=queryset)
+    nearest = (
+        []
+        if matches
+        else clinics_nearest(origin, procedure_id=procedure_id, limit=NEAREST_FALLBACK_LIMIT, queryset=queryset)
+    )
+    return ClinicSearch(
+        origin=origin,
+        radius_miles=radius_miles,
+        procedure=procedure,
+        matches=matches,
+        nearest=nearest,
+        language=language,
+    )
 
 
 def prefer_reachable(candidates):

@@ -21,7 +21,8 @@ _deferred = threading.local()
 class Glossary:
     """The terms as one pattern: whole words, case-insensitive, the longest name first."""
 
-    def __init__(self, terms):
+    def __init__(self, terms, *, language="en"):
+        self.prefix = "/es" if language == "es" else ""
         self.by_name = {}
         for term in terms:
             link = (term["anchor"], " ".join(html.unescape(strip_tags(term["definition_html"])).split()))
@@ -49,22 +50,27 @@ class Glossary:
                 return match.group(0)
             seen.add(anchor)
             title = html.escape(definition, quote=True)
-            return f'<a href="/glossary/#{anchor}" class="glossary-term" title="{title}">{match.group(1)}</a>'
+            href = f"{self.prefix}/glossary/#{anchor}"
+            return f'<a href="{href}" class="glossary-term" title="{title}">{match.group(1)}</a>'
 
         return text_transform(page_html, lambda text: self.pattern.sub(replace, text))
 
 
-def glossary_current():
+def glossary_current(language="en"):
+    """The glossary of one language: Spanish pages link Spanish terms to /es/glossary/."""
     from .models import GlossaryTerm
 
-    return Glossary(GlossaryTerm.objects.values("term", "anchor", "forms", "definition_html"))
+    terms = GlossaryTerm.objects.filter(language=language).values("term", "anchor", "forms", "definition_html")
+    return Glossary(terms, language=language)
 
 
 def procedure_sections_render(procedure_id, *, glossary=None):
     """Render a page's sections in reading order and store any HTML that changed. Returns {pk: html}."""
-    from .models import Section
+    from .models import Procedure, Section
 
-    glossary = glossary or glossary_current()
+    if glossary is None:
+        language = Procedure.objects.filter(pk=procedure_id).values_list("language", flat=True).first() or "en"
+        glossary = glossary_current(language)
     seen, rendered = set(), {}
     for section in Section.objects.filter(procedure_id=procedure_id).order_by("position"):
         body_html = content_to_html(section.body, kind=section.kind, glossary=glossary, seen=seen)
@@ -74,9 +80,9 @@ def procedure_sections_render(procedure_id, *, glossary=None):
     return rendered
 
 
-def guide_html(body, *, glossary=None):
+def guide_html(body, *, glossary=None, language="en"):
     """A guide's HTML: each `## ` section gets an anchor for the page's contents list."""
-    html = content_to_html(body, glossary=glossary or glossary_current(), seen=set())
+    html = content_to_html(body, glossary=glossary or glossary_current(language), seen=set())
     used = set()
 
     def anchored(match):
@@ -114,12 +120,12 @@ def pages_rerender():
     """Render every procedure's sections and every guide again against the glossary as it is now."""
     from .models import ContentVersion, Guide, Procedure
 
-    glossary = glossary_current()
+    glossaries = {language: glossary_current(language) for language in ("en", "es")}
     with transaction.atomic():
-        for procedure_id in Procedure.objects.values_list("pk", flat=True):
-            procedure_sections_render(procedure_id, glossary=glossary)
+        for procedure_id, language in Procedure.objects.values_list("pk", "language"):
+            procedure_sections_render(procedure_id, glossary=glossaries.get(language, glossaries["en"]))
         for guide in Guide.objects.all():
-            body_html = guide_html(guide.body, glossary=glossary)
+            body_html = guide_html(guide.body, glossary=glossaries.get(guide.language, glossaries["en"]))
             if body_html != guide.body_html:
                 Guide.objects.filter(pk=guide.pk).update(body_html=body_html)
         ContentVersion.bump()

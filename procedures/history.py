@@ -14,6 +14,7 @@ from .models import Procedure, Section
 
 # Fields whose changes are bookkeeping, not content.
 IGNORED_FIELDS = {"updated_at", "created_at", "loaded_state_hash", "body_html", "position", "id", "procedure"}
+IGNORED_FIELDS |= {"content_hash", "content_changed_at", "english_snapshot"}  # translation bookkeeping
 
 
 def local_time_text(moment):

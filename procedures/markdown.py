@@ -204,14 +204,16 @@ def _help_panels(html):
     Only when the section has exactly the three level headings in order (validation.help_level_problems);
     a draft that does not yet is shown as written.
     """
-    from .validation import HELP_LEVELS
+    from .validation import HELP_LEVELS_ES, help_levels_for
 
     intro, blocks = _h3_blocks(html)
-    if [text.casefold().rstrip(":") for text, _h, _b in blocks] != [h.casefold() for _k, _l, h in HELP_LEVELS]:
+    levels = help_levels_for([text for text, _h, _b in blocks])
+    if levels is None:
         return html
+    emergency_call = EMERGENCY_CALL.replace("Call 911", "Llame al 911") if levels is HELP_LEVELS_ES else EMERGENCY_CALL
     panels = []
-    for (key, label, _heading), (_text, heading, body) in zip(HELP_LEVELS, blocks, strict=True):
-        call = EMERGENCY_CALL if key == "emergency" else CLINIC_CALL_SLOT
+    for (key, label, _heading), (_text, heading, body) in zip(levels, blocks, strict=True):
+        call = emergency_call if key == "emergency" else CLINIC_CALL_SLOT
         panels.append(
             f'<section class="help-panel help-panel--{key}">'
             f'<p class="help-panel__level"><span class="help-panel__icon" aria-hidden="true"></span>{label}</p>'

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
 from .markdown import markdown_to_html, normalise_markdown
-from .sections import SECTION_CHOICES, SECTION_HEADING, SECTION_POSITION
+from .sections import SECTION_CHOICES, SECTION_HEADING, SECTION_HEADING_ES, SECTION_POSITION
 from .sources import ReviewNotesField, SourcesField
 from .validation import phone_without_extension, slug_validator
 
@@ -31,6 +31,10 @@ def tel_url(phone):
     if len(digits) == 10:  # a US number without its country code
         return f"tel:+1{digits}"
     return f"tel:{digits}"
+
+
+def clinic_default_languages():
+    return ["en"]
 
 
 def site_time_zone():
@@ -64,6 +68,70 @@ class ContentVersion(models.Model):
             cls.objects.get_or_create(pk=1, defaults={"number": 1})
 
 
+def url_language(code):
+    """The language to activate for addresses in `code`: English addresses have no prefix only while the
+    site's own LANGUAGE_CODE ("en-us") is active; Spanish ones live under /es/."""
+    return "es" if code == "es" else settings.LANGUAGE_CODE
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish"
+
+
+class Translatable(models.Model):
+    """A page in English, or its translation into Spanish, which remembers the English it was made from.
+
+    `content_hash` / `content_changed_at` on an English page are kept up to date at save; a translation
+    whose `english_version` differs from its English page's `content_hash` is out of date.
+    """
+
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        related_name="translations",
+        on_delete=models.SET_NULL,
+        limit_choices_to={"language": "en"},
+        verbose_name="translation of",
+        help_text="For a Spanish page: the English page it translates.",
+    )
+    english_version = models.CharField(max_length=64, blank=True, editable=False)
+    english_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    translation_review = models.TextField("translation review", blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_translation(self):
+        return self.language != Language.ENGLISH
+
+    def content_snapshot(self):
+        """The words a translator works from, as a dict (see translations.py)."""
+        from .translations import content_snapshot
+
+        return content_snapshot(self)
+
+    def content_hash_refresh(self):
+        """Store the hash of the page's words, and when they last changed. Cheap: one UPDATE when they did."""
+        from .translations import snapshot_hash
+
+        digest = snapshot_hash(self.content_snapshot())
+        if digest != self.content_hash:
+            now = timezone.now()
+            type(self).objects.filter(pk=self.pk).update(content_hash=digest, content_changed_at=now)
+            self.content_hash, self.content_changed_at = digest, now
+
+    @property
+    def translation_out_of_date(self):
+        english = self.translation_of if self.is_translation else None
+        return bool(english and english.content_hash and self.english_version != english.content_hash)
+
+
 class ProcedureQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Procedure.Status.PUBLISHED)
@@ -80,7 +148,7 @@ class ProcedureQuerySet(models.QuerySet):
         return self.filter(next_review_due__gte=today, next_review_due__lte=today + datetime.timedelta(days=days))
 
 
-class Procedure(models.Model):
+class Procedure(Translatable):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -136,9 +204,11 @@ class Procedure(models.Model):
         if previous and previous["slug"] != self.slug and previous["status"] == self.Status.PUBLISHED:
             ProcedureRedirect.objects.update_or_create(old_slug=previous["slug"], defaults={"procedure": self})
         ProcedureRedirect.objects.filter(old_slug=self.slug).delete()
+        self.content_hash_refresh()
 
     def get_absolute_url(self):
-        return reverse("procedures:detail", kwargs={"slug": self.slug})
+        with translation.override(url_language(self.language)):
+            return reverse("procedures:detail", kwargs={"slug": self.slug})
 
     def clean(self):
         # As the loader: a published page lists where its facts come from. Checked when a page is
@@ -155,11 +225,13 @@ class Procedure(models.Model):
 
     @property
     def key_facts(self):
+        from django.utils.translation import gettext as _
+
         return [
-            ("How long it takes", self.duration),
-            ("Anesthetic", self.anaesthetic),
-            ("Going home", self.going_home),
-            ("Typical recovery", self.recovery_time),
+            (_("How long it takes"), self.duration),
+            (_("Anesthetic"), self.anaesthetic),
+            (_("Going home"), self.going_home),
+            (_("Typical recovery"), self.recovery_time),
         ]
 
 
@@ -229,6 +301,9 @@ class Section(models.Model):
         self.body_html = procedure_sections_render(self.procedure_id).get(self.pk, self.body_html)
         # The page changed when any of its sections did (sitemap lastmod, dateModified, caches).
         Procedure.objects.filter(pk=self.procedure_id).update(updated_at=timezone.now())
+        procedure = Procedure.objects.filter(pk=self.procedure_id).prefetch_related("sections").first()
+        if procedure:
+            procedure.content_hash_refresh()
 
     def clean(self):
         """Citations must point to a source of the page; a published page's help section has its three levels."""
@@ -255,6 +330,8 @@ class Section(models.Model):
 
     @property
     def heading(self):
+        if self.procedure.language == Language.SPANISH:
+            return SECTION_HEADING_ES.get(self.kind, self.kind)
         return SECTION_HEADING.get(self.kind, self.kind)
 
     @property
@@ -265,7 +342,8 @@ class Section(models.Model):
 class SiteDetails(models.Model):
     """The organisation behind the site: one row, shown on every page."""
 
-    MARKDOWN_FIELDS = ("disclaimer", "urgent_care", "languages")
+    MARKDOWN_FIELDS = ("disclaimer", "urgent_care", "languages", "disclaimer_es", "urgent_care_es", "languages_es")
+    SPANISH_FIELDS = ("opening_hours", "disclaimer", "urgent_care", "languages")
 
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=100, blank=True)
@@ -279,8 +357,17 @@ class SiteDetails(models.Model):
     urgent_care_html = models.TextField(editable=False, blank=True)
     languages = MarkdownxField("other formats and languages", blank=True)
     languages_html = models.TextField(editable=False, blank=True)
+    # The same patient-facing texts in Spanish (content/site.es.yaml); empty: the English text is shown.
+    opening_hours_es = models.CharField("opening hours (Spanish)", max_length=200, blank=True)
+    disclaimer_es = MarkdownxField("disclaimer (Spanish)", blank=True)
+    disclaimer_es_html = models.TextField(editable=False, blank=True)
+    urgent_care_es = MarkdownxField("urgent-care guidance (Spanish)", blank=True)
+    urgent_care_es_html = models.TextField(editable=False, blank=True)
+    languages_es = MarkdownxField("other formats and languages (Spanish)", blank=True)
+    languages_es_html = models.TextField(editable=False, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
+    loaded_state_hash_es = models.CharField(max_length=64, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -301,6 +388,18 @@ class SiteDetails(models.Model):
     @property
     def phone_url(self):
         return tel_url(self.phone)
+
+    def in_language(self, language):
+        """A copy whose patient-facing texts are in `language` (Spanish where given, else English)."""
+        if language != Language.SPANISH:
+            return self
+        copy = SiteDetails(**{f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields})
+        for name in self.SPANISH_FIELDS:
+            if getattr(self, f"{name}_es"):
+                setattr(copy, name, getattr(self, f"{name}_es"))
+                if name != "opening_hours":
+                    setattr(copy, f"{name}_html", getattr(self, f"{name}_es_html"))
+        return copy
 
 
 class Weekday(models.IntegerChoices):
@@ -367,6 +466,12 @@ class Clinic(models.Model):
         "partner organization", max_length=200, blank=True, help_text="For a partner clinic: who runs it."
     )
     is_listed = models.BooleanField("listed in the finder", default=True)
+    languages = models.JSONField(
+        "languages staff speak",
+        default=clinic_default_languages,
+        blank=True,
+        help_text='Language codes, e.g. ["en", "es"] for English and Spanish.',
+    )
     updated_at = models.DateTimeField(auto_now=True)
     loaded_state_hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -382,6 +487,11 @@ class Clinic(models.Model):
 
     def get_absolute_url(self):
         return reverse("procedures:clinic_detail", kwargs={"slug": self.slug})
+
+    @property
+    def language_names(self):
+        names = dict(Language.choices)
+        return [names.get(code, code) for code in self.languages or []]
 
     @property
     def phone_url(self):
@@ -471,7 +581,7 @@ class GuideQuerySet(models.QuerySet):
         return self.filter(status=Guide.Status.PUBLISHED)
 
 
-class Guide(models.Model):
+class Guide(Translatable):
     """A page of its own that is not one procedure: "Your options for SI joint pain"."""
 
     class Status(models.TextChoices):
@@ -505,11 +615,13 @@ class Guide(models.Model):
         from .glossary import guide_html
 
         self.body = normalise_markdown(self.body)
-        self.body_html = guide_html(self.body)
+        self.body_html = guide_html(self.body, language=self.language)
         super().save(*args, **kwargs)
+        self.content_hash_refresh()
 
     def get_absolute_url(self):
-        return reverse("procedures:guide", kwargs={"slug": self.slug})
+        with translation.override(url_language(self.language)):
+            return reverse("procedures:guide", kwargs={"slug": self.slug})
 
     @property
     def contents(self):
@@ -534,8 +646,12 @@ class Guide(models.Model):
 class GlossaryTerm(models.Model):
     """A medical word the pages use, with its plain-words definition; its first use on a page links here."""
 
-    term = models.CharField(max_length=100, unique=True, help_text="As it appears in running text, e.g. sacrum.")
-    anchor = models.SlugField(max_length=100, unique=True, editable=False)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    term = models.CharField(max_length=100, help_text="As it appears in running text, e.g. sacrum.")
+    english = models.CharField(
+        "English term", max_length=100, blank=True, help_text="For a Spanish term: the English term it translates."
+    )
+    anchor = models.SlugField(max_length=100, editable=False)
     also_called = models.JSONField(default=list, blank=True, help_text="Other names, shown with the definition.")
     forms = models.JSONField(
         default=list, blank=True, help_text="Other spellings or plurals that link here too, e.g. sacrums."
@@ -549,6 +665,10 @@ class GlossaryTerm(models.Model):
 
     class Meta:
         ordering = ["term"]
+        constraints = [
+            models.UniqueConstraint(fields=["language", "term"], name="one_term_per_language"),
+            models.UniqueConstraint(fields=["language", "anchor"], name="one_anchor_per_language"),
+        ]
 
     def __str__(self):
         return self.term
@@ -560,3 +680,12 @@ class GlossaryTerm(models.Model):
         self.definition = normalise_markdown(self.definition)
         self.definition_html = markdown_to_html(self.definition)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Unique per language (a constraint the admin form cannot check itself: `language` is not on it).
+        from django.core.exceptions import ValidationError
+        from django.utils.text import slugify
+
+        same = GlossaryTerm.objects.filter(language=self.language, anchor=slugify(self.term)).exclude(pk=self.pk)
+        if self.term and same.exists():
+            raise ValidationError({"term": f"\u201c{self.term}\u201d is already in the glossary."})

@@ -77,6 +77,21 @@ _KIND_BY_HEADING = {
 }
 
 
-def section_kind_for_heading(heading):
-    """The section kind a `## ` heading names (English or Spanish), or None when the heading is not one we know."""
+_KIND_BY_HEADING_EN = {_normalise(name): kind.key for kind in SECTION_KINDS for name in (kind.heading, *kind.aliases)}
+_KIND_BY_HEADING_ES = {_normalise(kind.heading_es): kind.key for kind in SECTION_KINDS if kind.heading_es}
+
+
+def section_kind_for_heading(heading, *, language=None):
+    """The section kind a `## ` heading names, or None when the heading is not one we know. A page's loader
+    passes its language ("en" or "es") so that each file uses its own language's headings; without one,
+    either language's heading is recognised."""
+    if language == "es":
+        return _KIND_BY_HEADING_ES.get(_normalise(heading))
+    if language == "en":
+        return _KIND_BY_HEADING_EN.get(_normalise(heading))
     return _KIND_BY_HEADING.get(_normalise(heading))
+
+
+def section_headings(language="en"):
+    """{kind: heading} in the language of a page."""
+    return SECTION_HEADING_ES if language == "es" else SECTION_HEADING

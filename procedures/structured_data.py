@@ -4,6 +4,8 @@ import html
 import json
 
 from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -83,7 +85,31 @@ def faq_page(url, sections):
     }
 
 
-def procedure_graph(procedure, sections, site):
+def in_language(language=None):
+    """schema.org inLanguage of a page: its own language, or the language of the request."""
+    language = language or ("es" if translation.get_language() == "es" else "en")
+    return "es-US" if language == "es" else "en-US"
+
+
+def home_path():
+    return reverse("procedures:home")
+
+
+def translation_link(page, versions=None):
+    """workTranslation / translationOfWork: the page in the other language, when it is published.
+
+    versions: {language: path} already looked up by the view (views.translation_versions)."""
+    if versions is None:
+        from .views import translation_versions
+
+        versions = translation_versions(page)
+    other = next((path for language, path in versions.items() if language != page.language), None)
+    if other is None:
+        return {}
+    return {"workTranslation" if page.language == "en" else "translationOfWork": {"@id": absolute(other)}}
+
+
+def procedure_graph(procedure, sections, site, *, versions=None):
     url = absolute(procedure.get_absolute_url())
     about = {
         "@type": PROCEDURE_TYPE[procedure.procedure_type],
@@ -98,14 +124,15 @@ def procedure_graph(procedure, sections, site):
         text = _section_text(sections, kind)
         if text:
             about[prop] = text
-    trail = breadcrumbs((pgettext("navigation", "Home"), "/"), (procedure.title, procedure.get_absolute_url()))
+    trail = breadcrumbs((pgettext("navigation", "Home"), home_path()), (procedure.title, procedure.get_absolute_url()))
     page = {
         "@type": "MedicalWebPage",
         "@id": url,
         "url": url,
         "name": procedure.title,
         "description": procedure.summary,
-        "inLanguage": "en-US",
+        "inLanguage": in_language(procedure.language),
+        **translation_link(procedure, versions),
         "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
         "lastReviewed": procedure.last_reviewed.isoformat(),
         "reviewedBy": {"@type": "Person", "name": procedure.reviewed_by},
@@ -121,16 +148,17 @@ def procedure_graph(procedure, sections, site):
     return [page, trail, faqs] if faqs else [page, trail]
 
 
-def guide_graph(guide, site):
+def guide_graph(guide, site, *, versions=None):
     url = absolute(guide.get_absolute_url())
-    trail = breadcrumbs((pgettext("navigation", "Home"), "/"), (guide.title, guide.get_absolute_url()))
+    trail = breadcrumbs((pgettext("navigation", "Home"), home_path()), (guide.title, guide.get_absolute_url()))
     page = {
         "@type": "MedicalWebPage",
         "@id": url,
         "url": url,
         "name": guide.title,
         "description": guide.summary,
-        "inLanguage": "en-US",
+        "inLanguage": in_language(guide.language),
+        **translation_link(guide, versions),
         "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
         "lastReviewed": guide.last_reviewed.isoformat(),
         "reviewedBy": {"@type": "Person", "name": guide.reviewed_by},
@@ -144,14 +172,14 @@ def guide_graph(guide, site):
 
 
 def glossary_graph(terms):
-    url = absolute("/glossary/")
+    url = absolute(reverse("procedures:glossary"))
     return [
         {
             "@type": "DefinedTermSet",
             "@id": url,
             "url": url,
             "name": _("Medical words explained"),
-            "inLanguage": "en-US",
+            "inLanguage": in_language(),
             "hasDefinedTerm": [
                 {
                     "@type": "DefinedTerm",
@@ -203,16 +231,20 @@ def clinic_graph(clinic):
     }
     if clinic.email:
         data["email"] = clinic.email
+    data["knowsLanguage"] = [{"es": "es-US", "en": "en-US"}.get(code, code) for code in clinic.languages or []]
     trail = breadcrumbs(
-        (pgettext("navigation", "Home"), "/"),
-        (_("Find a clinic"), "/clinics/"),
+        (pgettext("navigation", "Home"), home_path()),
+        (_("Find a clinic"), reverse("procedures:clinic_finder")),
         (clinic.name, clinic.get_absolute_url()),
     )
     return [data, trail]
 
 
 def home_graph(site):
-    return [organization(site), {"@type": "WebSite", "url": absolute("/"), "name": site.name, "inLanguage": "en-US"}]
+    return [
+        organization(site),
+        {"@type": "WebSite", "url": absolute(home_path()), "name": site.name, "inLanguage": in_language()},
+    ]
 
 
 def json_ld(graph):

@@ -12,6 +12,10 @@ urlpatterns = [
     path("preview/pending/<int:pk>/", views.pending_preview, name="pending_preview"),
     path("clinics/", views.clinic_finder, name="clinic_finder"),
     path("clinics/<slug:slug>/", views.clinic_detail, name="clinic_detail"),
+    # The API is not a page in a language: sijoint_site/urls.py mounts it outside i18n_patterns.
+]
+
+api_urlpatterns = [
     path("api/clinics/", api.clinics, name="clinic_api"),
     path("api/openapi.json", api.openapi, name="api_openapi"),
 ]

@@ -208,6 +208,21 @@ HELP_LEVELS = (
     ("urgent", "Urgent", "Call the clinic now"),
     ("soon", "Soon", "Call the clinic in the next few days"),
 )
+# The same three levels on a Spanish page.
+HELP_LEVELS_ES = (
+    ("emergency", "Emergencia", "Llame al 911 o vaya a la sala de emergencias"),
+    ("urgent", "Urgente", "Llame a la clínica ahora"),
+    ("soon", "Pronto", "Llame a la clínica en los próximos días"),
+)
+
+
+def help_levels_for(headings):
+    """The set of help levels (English or Spanish) whose headings these are, or None."""
+    found = [name.casefold().rstrip(":") for name in headings]
+    for levels in (HELP_LEVELS, HELP_LEVELS_ES):
+        if found == [heading.casefold() for _key, _label, heading in levels]:
+            return levels
+    return None
 
 
 def source(entry, *, today=None):
@@ -278,9 +293,10 @@ def help_level_problems(text):
         heading = None if in_fence else _H3.match(line)
         if heading:
             found.append((number, " ".join(heading.group(1).split()).rstrip(":")))
-    expected = [heading for _key, _label, heading in HELP_LEVELS]
-    if [name.casefold() for _n, name in found] == [name.casefold() for name in expected]:
+    if help_levels_for([name for _n, name in found]):
         return []
+    spanish = bool(found) and found[0][1].casefold().startswith("llame")
+    expected = [heading for _key, _label, heading in (HELP_LEVELS_ES if spanish else HELP_LEVELS)]
     wanted = "; ".join(f"### {name}" for name in expected)
     for (number, name), want in zip(found, expected, strict=False):
         if name.casefold() != want.casefold():

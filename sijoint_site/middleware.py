@@ -3,8 +3,10 @@
 from csp.constants import HEADER
 from csp.middleware import CSPMiddleware
 from csp.utils import build_policy
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils import translation
 
 # Patient pages need none of these browser features; saying so stops any injected code from asking.
 PERMISSIONS_POLICY = (
@@ -51,3 +53,25 @@ def fixed_policy():
 def _policy_forget(setting, **kwargs):
     if setting.startswith("CONTENT_SECURITY_POLICY"):
         _policy.clear()
+
+
+class PathLanguageMiddleware:
+    """The language of a page is in its address and nowhere else: /es/... is Spanish, everything else English.
+
+    Never a cookie or the browser's Accept-Language, so one address always gives the same answer (the page
+    cache and the front server key on the address alone, and no `Vary: Accept-Language` is needed)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        spanish = translation.get_language_from_path(request.path_info) == "es"
+        language = "es" if spanish else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.activate(settings.LANGUAGE_CODE)
+        response.setdefault("Content-Language", "es" if language == "es" else "en")
+        return response

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "sijoint_site.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "procedures.caching.RequestContentVersionMiddleware",
+    # The language from the address (/es/...), before the page cache and the URL resolver need it.
+    "sijoint_site.middleware.PathLanguageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Anonymous pages are answered from the cache before sessions, auth or any view run.
@@ -155,6 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Español")]
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "America/Chicago")
 USE_I18N = True
 LANGUAGES = [("en", "English"), ("es", "Español")]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
@@ -7,6 +8,7 @@ from django.views.static import serve
 from procedures import checks
 from procedures import views as procedure_views
 from procedures.sitemaps import SITEMAPS
+from procedures.urls import api_urlpatterns
 
 from . import views
 from .http import public_page
@@ -22,7 +24,11 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
-    path("", include("procedures.urls")),
+    # The API keeps its one address in every language (no /es/ copy).
+    path("", include((api_urlpatterns, "api"))),
+    # Patient pages in English at their own addresses, and in Spanish at the same addresses under /es/.
+    # The language comes from the path only (sijoint_site.middleware.PathLanguageMiddleware).
+    *i18n_patterns(path("", include("procedures.urls")), prefix_default_language=False),
 ]
 
 if settings.DEBUG:

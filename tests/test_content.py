@@ -25,13 +25,24 @@ def database_snapshot():
 
 
 def pages(names):
-    """The procedure and site entries of a report list (clinics are checked in test_content_clinics.py)."""
-    return sorted(name for name in names if not name.startswith(("clinic ", "glossary ", "guide ")))
+    """The English procedure and site entries of a report list (clinics: test_content_clinics.py; the
+    Spanish records: test_spanish_content.py)."""
+    return sorted(
+        name
+        for name in names
+        if not name.startswith(("clinic ", "glossary ", "guide ", "Spanish ")) and not name.endswith(" (es)")
+    )
 
 
-# The glossary terms and guides of tests/content (each a record of its own in a load report).
-HEALTH_RECORDS = len(yaml.safe_load((TEST_CONTENT_DIR / "glossary.yaml").read_text())) + len(
-    list((TEST_CONTENT_DIR / "guides").glob("*.md"))
+# The glossary terms and guides of tests/content (each a record of its own in a load report), and the
+# Spanish records: pages, guides, glossary terms and the site texts.
+HEALTH_RECORDS = (
+    len(yaml.safe_load((TEST_CONTENT_DIR / "glossary.yaml").read_text()))
+    + len(list((TEST_CONTENT_DIR / "guides").glob("*.md")))
+    + len(yaml.safe_load((TEST_CONTENT_DIR / "glossary.es.yaml").read_text()))
+    + len(list((TEST_CONTENT_DIR / "guides/es").glob("*.md")))
+    + len(list((TEST_CONTENT_DIR / "procedures/es").glob("*.md")))
+    + 1
 )
 
 
@@ -46,8 +57,8 @@ def test_first_load_creates_every_page_with_all_sections(content_dir, content_cl
     report = content_load(content_dir)
     assert pages(report.created) == ["si-joint-fusion", "si-joint-injection", "site details"]
     assert len(report.created) == 3 + len(content_clinics) + HEALTH_RECORDS
-    assert Procedure.objects.published().count() == 2
-    for procedure in Procedure.objects.all():
+    assert Procedure.objects.published().filter(language="en").count() == 2
+    for procedure in Procedure.objects.filter(language="en"):
         kinds = [section.kind for section in procedure.sections.all()]
         assert kinds == [kind.key for kind in SECTION_KINDS], "every section, in the fixed order"
         assert all(section.body_html.startswith("<") for section in procedure.sections.all())

@@ -191,6 +191,7 @@ def test_api_returns_the_documented_shape(client, loaded):
         "run_by",
         "partner_name",
         "telemedicine",
+        "languages",
         "access",
         "time_zone",
         "opening_hours",

@@ -18,7 +18,7 @@ PAGE_QUERIES = {
     #   because tests/content has only five clinics within 25 miles), their opening hours, their procedures
     "/clinics/?q=55435&radius=25": 8,
     "/clinics/edina/": 6,  # + the clinic, its opening hours, its procedures
-    "/procedures/no-such-page/": 5,  # + the procedure lookup, the old-address lookup
+    "/procedures/no-such-page/": 6,  # + the procedure lookup, the old-address lookup, the other-language lookup
 }
 
 

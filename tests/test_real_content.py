@@ -27,6 +27,7 @@ from procedures.validation import CITATION
 # Read when the module is collected, before the suite's autouse fixture points CONTENT_DIR at tests/content.
 REAL_CONTENT_DIR = Path(settings.CONTENT_DIR)
 PROCEDURE_FILES = sorted((REAL_CONTENT_DIR / "procedures").glob("*.md"))
+SPANISH_FILES = sorted((REAL_CONTENT_DIR / "procedures" / "es").glob("*.md"))
 # A US number a phone can dial: +1, then a 3-digit area code and a 7-digit number, neither starting 0 or 1.
 US_TEL_URL = re.compile(r"tel:\+1[2-9]\d{2}[2-9]\d{6}")
 
@@ -46,9 +47,15 @@ def test_there_is_real_content_to_check():
 def test_the_real_content_loads_without_errors():
     report = content_load(settings.CONTENT_DIR)  # raises ContentInvalid, naming file and line, if anything is wrong
     slugs = {procedure_parse(path).key for path in PROCEDURE_FILES}
+    slugs |= {procedure_parse(path, language="es").key for path in SPANISH_FILES}
     clinics = yaml.safe_load((REAL_CONTENT_DIR / "clinics.yaml").read_text(encoding="utf-8")) or []
     assert "site details" in report.created
+    assert len(report.created) >= 50, "pages, guides, glossary terms and clinics, in English and Spanish"
     assert set(Procedure.objects.values_list("slug", flat=True)) == slugs
+    spanish = Procedure.objects.filter(language="es")
+    assert spanish.count() == len(SPANISH_FILES)
+    assert all(page.translation_of_id for page in spanish)
+    assert not any(page.translation_out_of_date for page in spanish.select_related("translation_of"))
     assert Procedure.objects.published().exists(), "at least one page is published"
     assert Clinic.objects.listed().count() == len(clinics)
     assert report.conflicts == []

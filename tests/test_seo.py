@@ -86,6 +86,14 @@ def test_sitemap_lists_home_finder_glossary_procedures_guides_and_clinics_with_l
         f"{SITE}/glossary/",
     }
     expected |= {f"{SITE}/clinics/{slug}/" for slug in Clinic.objects.listed().values_list("slug", flat=True)}
+    # The same pages in Spanish: the same addresses under /es/, the pages by their Spanish slugs.
+    expected = {url.replace(f"{SITE}/", f"{SITE}/es/", 1) for url in expected} | expected
+    expected -= {f"{SITE}/es/procedures/si-joint-injection/", f"{SITE}/es/guides/treatment-options/"}
+    expected -= {f"{SITE}/es/procedures/si-joint-fusion/"}
+    expected |= {
+        f"{SITE}/es/procedures/inyeccion-articulacion-sacroiliaca/",
+        f"{SITE}/es/guides/opciones-de-tratamiento/",
+    }
     assert len(expected) > 4, "the clinics are listed"
     assert set(urls) == expected
     assert all(lastmod is not None and lastmod.text[:4] >= "2026" for lastmod in urls.values())

@@ -280,6 +280,75 @@ class Listed(Field):
         return True
 
 
+class Fixed(Field):
+    """A value every record of the type has, not written in the file (a translation's `language`)."""
+
+    in_file = False
+
+    def __init__(self, key, attr=None, *, value):
+        super().__init__(key, attr, required=False, default=value)
+
+    def parse(self, raw):
+        return self.default
+
+
+class TranslationOf(Text):
+    """`translation_of: <English slug>`: the English page a translation follows (checked in parse.py)."""
+
+    show_value = True
+
+    def rule(self, value):
+        return validation.slug(value)
+
+    def read(self, record):
+        return record.translation_of.slug if record.translation_of_id else ""
+
+    def write(self, record, value):
+        record.translation_of = record_type_model(record).objects.filter(slug=value, language="en").first()
+
+
+def record_type_model(record):
+    return type(record)
+
+
+class EnglishVersion(Text):
+    """The hash of the English words a translation was made from. Missing in the file: the English as it is
+    when the file is loaded (sync.py fills it in); export always writes it."""
+
+    def __init__(self, key, attr=None):
+        super().__init__(key, attr, required=False)
+
+    def rule(self, value):
+        if not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise Invalid(
+                "must be the 64-character code export_content wrote; remove the line to mean the English as it is now."
+            )
+        return value
+
+
+class Languages(Field):
+    """The languages a clinic's staff speak: `languages: [en, es]`; English only when left out."""
+
+    CODES = ("en", "es")
+
+    def parse(self, raw):
+        if raw is MISSING or raw is None:
+            return ["en"]
+        if not isinstance(raw, list) or not raw or not all(isinstance(code, str) for code in raw):
+            raise Invalid("must be a list of language codes, such as [en, es].")
+        codes = []
+        for code in raw:
+            code = code.strip().lower()
+            if code not in self.CODES:
+                raise Invalid(f"names {code!r}; known languages: {', '.join(self.CODES)}.")
+            if code not in codes:
+                codes.append(code)
+        return codes
+
+    def read(self, record):
+        return list(record.languages or ["en"])
+
+
 class Sections(Field):
     """{kind: Markdown} from the file's `## ` sections (parse.py splits the body); Section rows in the database."""
 
@@ -407,8 +476,8 @@ def clinic_default_time_zone(zip_value):
 class RecordType:
     """A kind of record the content files describe: its model and field map."""
 
-    def __init__(self, name, model, fields):
-        self.name, self.model, self.fields = name, model, fields
+    def __init__(self, name, model, fields, *, hash_attr="loaded_state_hash"):
+        self.name, self.model, self.fields, self.hash_attr = name, model, fields, hash_attr
         for item in fields:
             item.bind(model)
         self.groups = {item.group for item in fields if item.group}
@@ -450,45 +519,49 @@ def value_of(state, item):
     return state[item.group][item.key] if item.group else state[item.key]
 
 
-PROCEDURE = RecordType(
-    "procedure",
-    Procedure,
-    (
-        Text("title"),
-        Slug("slug"),
-        Choice("status", default=Procedure.Status.PUBLISHED.value),
-        Choice("procedure_type", default=Procedure.Type.THERAPEUTIC.value),
-        Text("summary"),
-        Names("also_called"),
-        Text("duration", group="key_facts"),
-        Text("anaesthetic", group="key_facts"),
-        Text("going_home", group="key_facts"),
-        Text("recovery", "recovery_time", group="key_facts"),
-        Text("reviewed_by"),
-        Date("last_reviewed"),
-        Date("next_review_due"),
-        Sources("sources"),
-        Statements("for_clinical_review"),
-        Sections("sections"),
-    ),
+PROCEDURE_FIELDS = (
+    Text("title"),
+    Slug("slug"),
+    Choice("status", default=Procedure.Status.PUBLISHED.value),
+    Choice("procedure_type", default=Procedure.Type.THERAPEUTIC.value),
+    Text("summary"),
+    Names("also_called"),
+    Text("duration", group="key_facts"),
+    Text("anaesthetic", group="key_facts"),
+    Text("going_home", group="key_facts"),
+    Text("recovery", "recovery_time", group="key_facts"),
+    Text("reviewed_by"),
+    Date("last_reviewed"),
+    Date("next_review_due"),
+    Sources("sources"),
+    Statements("for_clinical_review"),
+    Sections("sections"),
+)
+TRANSLATION_FIELDS = (
+    TranslationOf("translation_of"),
+    EnglishVersion("english_version"),
+    Text("translation_review", required=False),
+    Fixed("language", value="es"),
+)
+PROCEDURE = RecordType("procedure", Procedure, PROCEDURE_FIELDS)
+PROCEDURE_ES = RecordType(
+    "Spanish procedure", Procedure, PROCEDURE_FIELDS[:-1] + TRANSLATION_FIELDS + PROCEDURE_FIELDS[-1:]
 )
 
-GUIDE = RecordType(
-    "guide",
-    Guide,
-    (
-        Text("title"),
-        Slug("slug"),
-        Choice("status", default=Guide.Status.PUBLISHED.value),
-        Text("summary"),
-        Text("reviewed_by"),
-        Date("last_reviewed"),
-        Date("next_review_due"),
-        Sources("sources"),
-        Statements("for_clinical_review"),
-        Body("body"),
-    ),
+GUIDE_FIELDS = (
+    Text("title"),
+    Slug("slug"),
+    Choice("status", default=Guide.Status.PUBLISHED.value),
+    Text("summary"),
+    Text("reviewed_by"),
+    Date("last_reviewed"),
+    Date("next_review_due"),
+    Sources("sources"),
+    Statements("for_clinical_review"),
+    Body("body"),
 )
+GUIDE = RecordType("guide", Guide, GUIDE_FIELDS)
+GUIDE_ES = RecordType("Spanish guide", Guide, GUIDE_FIELDS[:-1] + TRANSLATION_FIELDS + GUIDE_FIELDS[-1:])
 
 GLOSSARY = RecordType(
     "glossary term",
@@ -498,6 +571,19 @@ GLOSSARY = RecordType(
         OptionalNames("also_called"),
         OptionalNames("forms"),
         Markdown("definition"),
+    ),
+)
+
+GLOSSARY_ES = RecordType(
+    "Spanish glossary term",
+    GlossaryTerm,
+    (
+        Text("term"),
+        Text("english"),
+        OptionalNames("also_called"),
+        OptionalNames("forms"),
+        Markdown("definition"),
+        Fixed("language", value="es"),
     ),
 )
 
@@ -515,6 +601,19 @@ SITE = RecordType(
         Markdown("urgent_care"),
         Markdown("languages", required=False),
     ),
+)
+
+# content/site.es.yaml: the Spanish versions of the patient-facing texts of site.yaml.
+SITE_ES = RecordType(
+    "Spanish site texts",
+    SiteDetails,
+    (
+        Text("opening_hours", "opening_hours_es", required=False),
+        Markdown("disclaimer", "disclaimer_es"),
+        Markdown("urgent_care", "urgent_care_es"),
+        Markdown("languages", "languages_es", required=False),
+    ),
+    hash_attr="loaded_state_hash_es",
 )
 
 CLINIC = RecordType(
@@ -540,6 +639,7 @@ CLINIC = RecordType(
         Choice("run_by", default=Clinic.RunBy.OWN.value),
         Text("partner_name", required=False),
         OfferedProcedures("procedures"),
+        Languages("languages"),
         Listed("listed", "is_listed"),
     ),
 )

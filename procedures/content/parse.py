@@ -15,9 +15,21 @@ import yaml
 from .. import validation
 from ..markdown import FENCE
 from ..models import Procedure
-from ..sections import SECTION_HEADING, SECTION_KINDS, section_kind_for_heading
+from ..sections import section_headings, section_kind_for_heading
 from ..validation import Invalid
-from .fields import CLINIC, GLOSSARY, GUIDE, MISSING, PROCEDURE, SITE, clinic_default_time_zone
+from .fields import (
+    CLINIC,
+    GLOSSARY,
+    GLOSSARY_ES,
+    GUIDE,
+    GUIDE_ES,
+    MISSING,
+    PROCEDURE,
+    PROCEDURE_ES,
+    SITE,
+    SITE_ES,
+    clinic_default_time_zone,
+)
 from .files import ContentError, ContentInvalid, file_problem, key_lines, text_read, value_node, yaml_load
 
 
@@ -103,9 +115,10 @@ class _Checker:
                 self.error(key, f"Unknown key `{key}`. Known keys: {', '.join(sorted(known))}.")
 
 
-def procedure_parse(path):
+def procedure_parse(path, *, language="en"):
     """Parse one procedure file into a Document, or raise ContentInvalid listing every problem in it."""
     path = Path(path)
+    record_type = PROCEDURE_ES if language == "es" else PROCEDURE
     try:
         text = text_read(path)
     except ContentError as error:
@@ -125,7 +138,7 @@ def procedure_parse(path):
         raise ContentInvalid([ContentError(path, 2, "The front matter must be a set of `key: value` lines.")])
 
     check = _Checker(path, key_lines(node, 1), default_line=1)
-    state = check.record(PROCEDURE, data, node, offset=1)
+    state = check.record(record_type, data, node, offset=1)
     problem = validation.review_dates_problem(state["last_reviewed"], state["next_review_due"])
     if problem:
         check.error("next_review_due", f"`next_review_due` must be after `last_reviewed`. {problem}")
@@ -133,13 +146,15 @@ def procedure_parse(path):
     sources_checked = not any(error.message.startswith("`sources`") for error in check.errors)
     if sources_checked and state["status"] == "published" and not state["sources"]:
         check.error("status", "A published page must list its `sources` (see content/README.md).")
-    state["sections"], headings, first_lines = _sections_parse(lines, body_start=end + 1, check=check)
+    state["sections"], headings, first_lines = _sections_parse(
+        lines, body_start=end + 1, check=check, language=language
+    )
     for kind, body in state["sections"].items():
         sources = state["sources"] if sources_checked else None
         problems = validation.section_problems(kind, body, sources=sources, status=state["status"])
         for line, message in problems:
             check.error(None, message, first_lines[kind] + line - 1 if line else first_lines[kind] - 1)
-    for heading in validation.missing_sections(state["status"], headings):
+    for heading in _missing_sections(state["status"], headings, language):
         check.error(
             "status",
             f"The page has no \u201c{heading}\u201d section; a published page must have it "
@@ -154,7 +169,15 @@ def procedure_parse(path):
 _SECTION_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
 
 
-def _sections_parse(lines, *, body_start, check):
+def _missing_sections(status, kinds, language):
+    from ..sections import REQUIRED_SECTION_KINDS
+
+    if status != "published":
+        return []
+    return [section_headings(language)[kind] for kind in REQUIRED_SECTION_KINDS if kind not in kinds]
+
+
+def _sections_parse(lines, *, body_start, check, language="en"):
     """Split the body on `## ` headings into {section kind: Markdown}, checking each section's Markdown."""
     in_fence, skipping, reported_preamble = False, False, False
     current, bodies, heading_line = None, {}, {}
@@ -164,9 +187,9 @@ def _sections_parse(lines, *, body_start, check):
             in_fence = not in_fence
         heading = None if in_fence else _SECTION_HEADING.match(line)
         if heading and not line.startswith("###"):
-            kind = section_kind_for_heading(heading.group(1))
+            kind = section_kind_for_heading(heading.group(1), language=language)
             if kind is None:
-                known = "; ".join(kind.heading for kind in SECTION_KINDS)
+                known = "; ".join(section_headings(language).values())
                 check.error(
                     None, f"Unknown section heading \u201c{heading.group(1)}\u201d. Use one of: {known}.", number
                 )
@@ -174,7 +197,7 @@ def _sections_parse(lines, *, body_start, check):
             elif kind in bodies:
                 check.error(
                     None,
-                    f"The section \u201c{SECTION_HEADING[kind]}\u201d appears twice "
+                    f"The section \u201c{section_headings(language)[kind]}\u201d appears twice "
                     f"(first on line {heading_line[kind]}).",
                     number,
                 )
@@ -187,8 +210,9 @@ def _sections_parse(lines, *, body_start, check):
             if not in_fence and re.match(r"^#\s", line):
                 check.error(None, "A level-1 heading (# ) is not allowed: the page title is the only h1.", number)
             elif line.strip() and not skipping and not reported_preamble:
+                first = section_headings(language)["overview"]
                 check.error(
-                    None, "Text before the first `## ` section heading. Start the body with `## Overview`.", number
+                    None, f"Text before the first `## ` section heading. Start the body with `## {first}`.", number
                 )
                 reported_preamble = True
             continue
@@ -199,7 +223,9 @@ def _sections_parse(lines, *, body_start, check):
         body = "\n".join(body_lines)
         first = heading_line[kind] + 1 + (len(body_lines) - len(body.lstrip("\n").split("\n")) if body.strip() else 0)
         if not body.strip():
-            check.error(None, f"The section \u201c{SECTION_HEADING[kind]}\u201d is empty.", heading_line[kind])
+            check.error(
+                None, f"The section \u201c{section_headings(language)[kind]}\u201d is empty.", heading_line[kind]
+            )
             continue
         first_lines[kind] = first
         try:
@@ -233,12 +259,12 @@ def _front_matter(path):
     return lines, end, node, data
 
 
-def guide_parse(path):
+def guide_parse(path, *, language="en"):
     """Parse one guide (content/guides/<slug>.md): front matter, then a free Markdown body with `## ` sections."""
     path = Path(path)
     lines, end, node, data = _front_matter(path)
     check = _Checker(path, key_lines(node, 1), default_line=1)
-    state = check.record(GUIDE, data, node, offset=1)
+    state = check.record(GUIDE_ES if language == "es" else GUIDE, data, node, offset=1)
     problem = validation.review_dates_problem(state["last_reviewed"], state["next_review_due"])
     if problem:
         check.error("next_review_due", f"`next_review_due` must be after `last_reviewed`. {problem}")
@@ -263,8 +289,10 @@ def guide_parse(path):
     return Document(path=path, key=state["slug"], state=state, lines=check.lines)
 
 
-def glossary_parse(path):
-    """Parse glossary.yaml into one Document per term (keyed by its anchor), or raise ContentInvalid."""
+def glossary_parse(path, *, language="en", english_terms=None):
+    """Parse glossary.yaml into one Document per term (keyed by its anchor), or raise ContentInvalid.
+
+    glossary.es.yaml (language "es"): each term names the English term it translates (`english:`)."""
     from django.utils.text import slugify
 
     path = Path(path)
@@ -285,7 +313,9 @@ def glossary_parse(path):
             errors.append(ContentError(path, first_line, "Each term must be a set of `key: value` lines."))
             continue
         check = _Checker(path, key_lines(item_node, 0), default_line=first_line)
-        state = check.record(GLOSSARY, item, item_node, offset=0)
+        state = check.record(GLOSSARY_ES if language == "es" else GLOSSARY, item, item_node, offset=0)
+        if english_terms is not None and state.get("english") and state["english"].casefold() not in english_terms:
+            check.error("english", f"`english` names {state['english']!r}, which is not a term in glossary.yaml.")
         anchor = slugify(state["term"])
         if state["term"] and not anchor:
             check.error("term", f"The term {state['term']!r} needs at least one letter or digit.")
@@ -304,8 +334,10 @@ def glossary_parse(path):
     return documents
 
 
-def site_parse(path):
+def site_parse(path, *, language="en"):
     path = Path(path)
+    if language == "es" and not os.path.lexists(path):
+        return None
     try:
         text = text_read(path)
         node, data = yaml_load(text, path)
@@ -316,7 +348,7 @@ def site_parse(path):
     if not isinstance(data, dict):
         raise ContentInvalid([ContentError(path, 1, "The file must be a set of `key: value` lines.")])
     check = _Checker(path, key_lines(node, 0), default_line=1)
-    state = check.record(SITE, data, node, offset=0)
+    state = check.record(SITE_ES if language == "es" else SITE, data, node, offset=0)
     if check.errors:
         raise ContentInvalid(check.errors)
     return Document(path=path, key="site", state=state, lines=check.lines)
@@ -437,6 +469,7 @@ def content_parse(content_dir):
         glossary = glossary_parse(content_dir / "glossary.yaml")
     except ContentInvalid as invalid:
         errors += invalid.errors
+    translations = _translations_parse(content_dir, errors, procedures=procedures, guides=guides, glossary=glossary)
     clinics = []
     try:
         # A clinic may name a page whose file was removed: that page is unpublished, not gone.
@@ -446,7 +479,75 @@ def content_parse(content_dir):
         errors += invalid.errors
     if errors:
         raise ContentInvalid(errors)
-    return {"site": site, "procedures": procedures, "clinics": clinics, "guides": guides, "glossary": glossary}
+    return {
+        "site": site,
+        "procedures": procedures,
+        "clinics": clinics,
+        "guides": guides,
+        "glossary": glossary,
+        **translations,
+    }
+
+
+def _translations_parse(content_dir, errors, *, procedures, guides, glossary):
+    """The Spanish files: procedures/es/*.md, guides/es/*.md, glossary.es.yaml and site.es.yaml.
+
+    Each page names the English page it translates (`translation_of`), which must exist, once."""
+    from ..models import Guide
+
+    found = {"procedures_es": [], "guides_es": [], "glossary_es": [], "site_es": None}
+    taken = {"procedures_es": {d.key for d in procedures}, "guides_es": {d.key for d in guides}}
+    for name, folder, parse, english_docs, model in (
+        ("procedures_es", "procedures", procedure_parse, procedures, Procedure),
+        ("guides_es", "guides", guide_parse, guides, Guide),
+    ):
+        english = {d.key for d in english_docs} | set(
+            model.objects.filter(language="en").values_list("slug", flat=True)
+        )
+        translated = {}
+        for path in _procedure_paths(content_dir / folder / "es", errors):
+            try:
+                document = parse(path, language="es")
+            except ContentInvalid as invalid:
+                errors += invalid.errors
+                continue
+            line = document.lines.get("translation_of")
+            target = document.state["translation_of"]
+            if document.key in taken[name]:
+                errors.append(
+                    ContentError(path, document.lines.get("slug"), f"The slug {document.key!r} is already used.")
+                )
+                continue
+            if target not in english:
+                errors.append(
+                    ContentError(
+                        path,
+                        line,
+                        f"`translation_of` names {target!r}, which is not an English page "
+                        f"(known: {', '.join(sorted(english)) or 'none'}).",
+                    )
+                )
+                continue
+            if target in translated:
+                errors.append(
+                    ContentError(path, line, f"{target!r} already has a Spanish translation: {translated[target]}.")
+                )
+                continue
+            translated[target] = path.name
+            taken[name].add(document.key)
+            found[name].append(document)
+    english_terms = {" ".join(d.state["term"].split()).casefold() for d in glossary}
+    try:
+        found["glossary_es"] = glossary_parse(
+            content_dir / "glossary.es.yaml", language="es", english_terms=english_terms
+        )
+    except ContentInvalid as invalid:
+        errors += invalid.errors
+    try:
+        found["site_es"] = site_parse(content_dir / "site.es.yaml", language="es")
+    except ContentInvalid as invalid:
+        errors += invalid.errors
+    return found
 
 
 def _procedure_paths(folder, errors):

@@ -15,7 +15,8 @@ from django.db import connection, transaction
 
 from ..glossary import rerender_deferred
 from ..models import Clinic, GlossaryTerm, Guide, Procedure, SiteDetails
-from .fields import CLINIC, GLOSSARY, GUIDE, PROCEDURE, SITE
+from ..translations import translation_mark_current
+from .fields import CLINIC, GLOSSARY, GLOSSARY_ES, GUIDE, GUIDE_ES, PROCEDURE, PROCEDURE_ES, SITE, SITE_ES
 from .parse import content_parse, state_hash
 
 CHANGE_REASON = "Loaded from content files"
@@ -75,17 +76,27 @@ def content_load(content_dir, *, force=False):
     with transaction.atomic(), rerender_deferred():
         site = SiteDetails.objects.filter(pk=1).first()
         _record_sync(SITE, site, parsed["site"], name="site details", report=report, force=force)
+        if parsed.get("site_es"):
+            site = SiteDetails.objects.filter(pk=1).first()
+            first_time = not site.loaded_state_hash_es and not (site.disclaimer_es or site.urgent_care_es)
+            _record_sync(SITE_ES, site, parsed["site_es"], name="Spanish site texts", report=report, force=force)
+            if first_time and report.updated[-1:] == ["Spanish site texts"]:
+                report.created.append(report.updated.pop())  # the Spanish texts are new, on an existing row
         # The glossary first: the pages below link their terms to it as they are saved.
         kept_terms = [
             _record_sync(
-                GLOSSARY,
-                GlossaryTerm.objects.filter(anchor=document.key).first(),
+                record_type,
+                GlossaryTerm.objects.filter(anchor=document.key, language=language).first(),
                 document,
-                name=f"glossary {document.key}",
+                name=f"glossary {document.key}" + (" (es)" if language == "es" else ""),
                 report=report,
                 force=force,
             )
-            for document in parsed["glossary"]
+            for record_type, language, documents in (
+                (GLOSSARY, "en", parsed["glossary"]),
+                (GLOSSARY_ES, "es", parsed.get("glossary_es", [])),
+            )
+            for document in documents
         ]
         for term in GlossaryTerm.objects.exclude(pk__in=kept_terms).exclude(loaded_state_hash=""):
             term._change_reason = "Removed from glossary.yaml"
@@ -96,6 +107,10 @@ def content_load(content_dir, *, force=False):
                 PROCEDURE, _procedure_find(document.key), document, name=document.key, report=report, force=force
             )
             for document in parsed["procedures"]
+        ]
+        in_files += [
+            _translation_sync(PROCEDURE_ES, _procedure_find(document.key), document, report=report, force=force)
+            for document in parsed.get("procedures_es", [])
         ]
         _procedures_unpublish_missing(in_files, report=report)
         guides_in_files = [
@@ -108,6 +123,12 @@ def content_load(content_dir, *, force=False):
                 force=force,
             )
             for document in parsed["guides"]
+        ]
+        guides_in_files += [
+            _translation_sync(
+                GUIDE_ES, Guide.objects.filter(slug=document.key).first(), document, report=report, force=force
+            )
+            for document in parsed.get("guides_es", [])
         ]
         for guide in Guide.objects.published().exclude(pk__in=guides_in_files).exclude(loaded_state_hash=""):
             guide.status = Guide.Status.DRAFT
@@ -123,6 +144,27 @@ def content_load(content_dir, *, force=False):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh planner statistics: the finder's query plan depends on them
     return report
+
+
+def _translation_sync(record_type, record, document, *, report, force):
+    """A Spanish page. A file without `english_version` was made from the English as it is now (or, for a
+    page already loaded, from the English the record says); the English words are kept for a diff later."""
+    english = record_type.model.objects.filter(slug=document.state["translation_of"], language="en").first()
+    if english is not None:
+        if record_type.model is Procedure:
+            english = Procedure.objects.prefetch_related("sections").get(pk=english.pk)
+        english.content_hash_refresh()
+    if not document.state["english_version"]:
+        if record is not None and record.english_version and record.translation_of_id == getattr(english, "pk", None):
+            document.state["english_version"] = record.english_version
+        elif english is not None:
+            document.state["english_version"] = english.content_hash
+    pk = _record_sync(record_type, record, document, name=f"{document.key} (es)", report=report, force=force)
+    record = record_type.model.objects.get(pk=pk)
+    current = english is not None and record.english_version == english.content_hash
+    if current and record.english_snapshot != english.content_snapshot():
+        translation_mark_current(record, english=english)
+    return pk
 
 
 def _procedure_find(slug):
@@ -149,12 +191,13 @@ def _record_sync(record_type, record, document, *, name, report, force):
     if record is None:
         record, action = record_type.model(), "created"
     else:
-        action = _decide(state_hash(record_type.state(record)), record.loaded_state_hash, document, force=force)
+        loaded_hash = getattr(record, record_type.hash_attr)
+        action = _decide(state_hash(record_type.state(record)), loaded_hash, document, force=force)
     getattr(report, action).append(name)
-    if action == "unchanged" and record.loaded_state_hash != document.state_hash:
-        record_type.model.objects.filter(pk=record.pk).update(loaded_state_hash=document.state_hash)
+    if action == "unchanged" and getattr(record, record_type.hash_attr) != document.state_hash:
+        record_type.model.objects.filter(pk=record.pk).update(**{record_type.hash_attr: document.state_hash})
     if action in ("created", "updated"):
-        record.loaded_state_hash = document.state_hash
+        setattr(record, record_type.hash_attr, document.state_hash)
         record_type.write(record, document.state, change_reason=CHANGE_REASON)
     return record.pk
 
