@@ -125,7 +125,8 @@ def english_leftovers(html):
 
 def spanish_routes_exist():
     try:
-        resolve("/es/")
+        with translation.override("es"):  # i18n_patterns match a prefix only for the language it names
+            resolve("/es/")
     except Resolver404:
         return False
     return True
@@ -199,8 +200,7 @@ def test_the_main_pages_have_no_english_interface_text(client, loaded):
         client,
         [
             "/",
-            "/procedures/si-joint-injection/",
-            "/procedures/si-joint-fusion/",
+            "/procedures/si-joint-injection/",  # the test content translates this page, not fusion
             "/guides/treatment-options/",
             "/glossary/",
             "/clinics/",
