@@ -156,8 +156,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
-LANGUAGES = [("en", "English"), ("es", "Español")]
+# English is the default language, at unprefixed addresses; Spanish lives under /es/ (the address decides,
+# sijoint_site.middleware.PathLanguageMiddleware). LANGUAGE_CODE must be one of LANGUAGES exactly ("en", not
+# "en-us"), or English addresses would be reversed with an /en/ prefix.
+LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "America/Chicago")
 USE_I18N = True
 LANGUAGES = [("en", "English"), ("es", "Español")]
