@@ -62,7 +62,9 @@ class VisibleText(HTMLParser):
         if not self._skipped():
             self.pieces.extend(attributes[name] for name in TEXT_ATTRIBUTES if attributes.get(name))
         if tag not in VOID_ELEMENTS:
-            self._skipping.append(tag in SKIPPED_ELEMENTS or bool(classes & CONTENT_CLASSES))
+            # Text marked as English on purpose (the language link, "English", lang="en") is not a leftover.
+            english_on_purpose = (attributes.get("lang") or "").startswith("en")
+            self._skipping.append(tag in SKIPPED_ELEMENTS or bool(classes & CONTENT_CLASSES) or english_on_purpose)
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
