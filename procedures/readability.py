@@ -7,6 +7,7 @@ being wrapped, and the hardest-sentences list shows whole sentences, never fragm
 """
 
 import re
+import threading
 
 import textstat
 
@@ -14,7 +15,7 @@ TARGET_GRADE = 8.0
 SENTENCE_WARNING_GRADE = 12.0  # one sentence this hard gets a warning even when the section's average is fine
 
 _BLOCK_START = re.compile(r"^\s*(#{1,6}\s|>|[-*+]\s|\d+[.)]\s)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(¿¡]?[A-ZÁÉÍÓÚÑ0-9])")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 # A full stop after these is not the end of a sentence ("Dr. Lee", "e.g. ice"). Case matters: "st." ends one.
 ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "St", "Prof", "vs", "approx", "e.g", "i.e", "E.g", "I.e")
@@ -104,6 +105,25 @@ def sentences(markdown):
 def plain_text(markdown):
     """The words a patient reads, one sentence per line."""
     return "\n".join(sentences(markdown))
+
+
+SPANISH_TARGET_EASE = 65.0  # Fernández-Huerta: 60-70 is "normal", higher is easier
+_CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_TEXTSTAT_LANGUAGE = threading.Lock()  # textstat keeps its language in one global setting
+
+
+def spanish_reading_ease(markdown):
+    """Fernández-Huerta reading ease of Spanish text (textstat 0.7.8), read as `reading_grade` reads English:
+    wrapped lines joined, list items as sentences, citations like [1] left out. 100 for no text."""
+    text = _CITATION.sub("", plain_text(markdown))
+    if not text.strip():
+        return 100.0
+    with _TEXTSTAT_LANGUAGE:
+        textstat.set_lang("es")
+        try:
+            return round(textstat.fernandez_huerta(text), 1)
+        finally:
+            textstat.set_lang("en_US")
 
 
 def reading_grade(markdown):

@@ -134,3 +134,31 @@ def test_rewrapping_a_paragraph_never_changes_its_sentences(written, width):
 def test_each_list_item_is_its_own_sentence(items, marker):
     markdown = "\n".join(marker + item for item in items)
     assert sentences(markdown) == items
+
+
+def test_spanish_reading_ease_scores_plain_spanish_high_and_hard_spanish_low():
+    from procedures.readability import SPANISH_TARGET_EASE, reading_grade, spanish_reading_ease
+
+    english_before = reading_grade("The doctor numbs your skin. Then the needle goes in.")
+    plain = "El médico le pone una inyección en la articulación. Usted vuelve a casa el mismo día [1]."
+    hard = (
+        "La administración intraarticular de corticoesteroides bajo guía fluoroscópica proporciona "
+        "analgesia prolongada mediante la disminución de la inflamación sinovial periarticular."
+    )
+    assert spanish_reading_ease(plain) >= SPANISH_TARGET_EASE
+    assert spanish_reading_ease(hard) < SPANISH_TARGET_EASE
+    assert spanish_reading_ease("") == 100.0
+    assert reading_grade("The doctor numbs your skin. Then the needle goes in.") == english_before, (
+        "measuring Spanish leaves textstat set for English"
+    )
+
+
+def test_spanish_questions_and_exclamations_start_new_sentences():
+    from procedures.readability import sentences
+
+    assert sentences("Duele un poco. ¿Puedo manejar? Sí. Él le dirá.") == [
+        "Duele un poco.",
+        "¿Puedo manejar?",
+        "Sí.",
+        "Él le dirá.",
+    ]

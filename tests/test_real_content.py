@@ -20,7 +20,14 @@ from bench.page_weight import BUDGET_BYTES
 from procedures.content import content_load, content_parse, procedure_parse
 from procedures.content.parse import guide_parse
 from procedures.models import Clinic, Procedure, tel_url
-from procedures.readability import TARGET_GRADE, hardest_sentences, reading_grade, sentences_too_hard
+from procedures.readability import (
+    SPANISH_TARGET_EASE,
+    TARGET_GRADE,
+    hardest_sentences,
+    reading_grade,
+    sentences_too_hard,
+    spanish_reading_ease,
+)
 from procedures.sections import REQUIRED_SECTION_KINDS, SECTION_KINDS
 from procedures.validation import CITATION
 
@@ -96,6 +103,23 @@ def test_each_page_reads_at_a_median_of_grade_6_with_no_sentence_above_12(path):
     assert statistics.median(grades.values()) <= MEDIAN_GRADE, f"{path.name}: median above {MEDIAN_GRADE}: {grades}"
     too_hard = {name: sentences_too_hard(body) for name, body in sections.items() if sentences_too_hard(body)}
     assert not too_hard, f"{path.name}: sentences above grade 12: {too_hard}"
+
+
+SPANISH_PAGES = SPANISH_FILES + sorted((REAL_CONTENT_DIR / "guides" / "es").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", SPANISH_PAGES, ids=lambda path: path.stem)
+def test_every_spanish_section_scores_at_least_65_on_fernandez_huerta(path):
+    if path.parent.parent.name == "guides":
+        body = guide_parse(path, language="es").state["body"]
+        parts = re.split(r"^## +(.+)$", body, flags=re.MULTILINE)
+        sections = dict(zip(parts[1::2], parts[2::2], strict=True))
+    else:
+        sections = procedure_parse(path, language="es").state["sections"]
+    assert len(sections) >= 5
+    scores = {name: spanish_reading_ease(body) for name, body in sections.items()}
+    too_hard = {name: score for name, score in scores.items() if score < SPANISH_TARGET_EASE}
+    assert not too_hard, f"{path.name}: sections below {SPANISH_TARGET_EASE:g} on Fernández-Huerta: {too_hard}"
 
 
 @pytest.mark.parametrize("path", PROCEDURE_FILES, ids=lambda path: path.stem)
