@@ -119,23 +119,7 @@ def procedure_parse(path, *, language="en"):
     """Parse one procedure file into a Document, or raise ContentInvalid listing every problem in it."""
     path = Path(path)
     record_type = PROCEDURE_ES if language == "es" else PROCEDURE
-    try:
-        text = text_read(path)
-    except ContentError as error:
-        raise ContentInvalid([error]) from None
-    lines = text.split("\n")
-    if lines[0].strip() != "---":
-        raise ContentInvalid([ContentError(path, 1, "The file must start with front matter: a line `---`.")])
-    try:
-        end = next(number for number in range(1, len(lines)) if lines[number].strip() == "---")
-    except StopIteration:
-        raise ContentInvalid([ContentError(path, 1, "The front matter has no closing `---` line.")]) from None
-    try:
-        node, data = yaml_load("\n".join(lines[1:end]), path, offset=1)
-    except ContentError as error:
-        raise ContentInvalid([error]) from None
-    if not isinstance(data, dict):
-        raise ContentInvalid([ContentError(path, 2, "The front matter must be a set of `key: value` lines.")])
+    lines, end, node, data = _front_matter(path)
 
     check = _Checker(path, key_lines(node, 1), default_line=1)
     state = check.record(record_type, data, node, offset=1)
